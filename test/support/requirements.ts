@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+
+// A test that needs a system component which is missing is skipped with the command that
+// installs it; under CI=true a missing component is a failure instead (DESIGN.md).
+
+const inCI = process.env.CI === 'true';
+
+function hasCommand(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns `false` when everything is there, or a skip message for `test(..., { skip })`.
+ * Throws under CI.
+ */
+export function missingCommand(command: string, install: string): string | false {
+  if (hasCommand(command)) return false;
+  const message = `needs ${command}: install it with \`${install}\``;
+  if (inCI) throw new Error(`CI=true and ${message}`);
+  return message;
+}
