@@ -1,0 +1,16 @@
+export type {
+  Backend,
+  KeyValue,
+  ListOptions,
+  ListResult,
+  WatchEvent,
+  WatchEventType,
+  WatchOptions,
+  WatchStream,
+  WriteOptions,
+  StoreErrorCode,
+} from './types.ts';
+export { MAX_VALUE_BYTES, StoreError, isStoreError } from './types.ts';
+export { openStore } from './registry.ts';
+export { openSqliteBackend } from './sqlite/index.ts';
+export { startCompactor } from './compactor.ts';
