@@ -14,3 +14,4 @@ export { MAX_VALUE_BYTES, StoreError, isStoreError } from './types.ts';
 export { openStore } from './registry.ts';
 export { openSqliteBackend } from './sqlite/index.ts';
 export { startCompactor } from './compactor.ts';
+export { openEtcdBackend } from './etcd/index.ts';

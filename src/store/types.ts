@@ -23,7 +23,8 @@ export type WatchEventType = 'create' | 'update' | 'delete';
 
 /**
  * One change. For `delete`, `kv` holds the key's last value with `modRevision` set to the
- * revision of the delete; `prev` is present for `update` and `delete`.
+ * revision of the delete; `prev` is present for `update` and `delete`, except on etcd when
+ * the previous revision was already compacted away when the event was read.
  */
 export interface WatchEvent {
   type: WatchEventType;
@@ -32,14 +33,21 @@ export interface WatchEvent {
 }
 
 export interface WriteOptions {
-  /** The key is deleted (a normal, watched delete) this many seconds after the write. */
+  /**
+   * The key is deleted (a normal, watched delete) this many seconds after the write: a
+   * whole number; 0 or absent = never. etcd shares leases, so a key may outlive its TTL by
+   * up to min(60 s, 10 %).
+   */
   ttlSeconds?: number;
 }
 
 export interface ListOptions {
   /** Return at most this many keys; 0 or absent = all. */
   limit?: number;
-  /** Opaque token from a previous page; the page continues at that page's revision. */
+  /**
+   * Opaque token from a previous page; the page continues at that page's revision (the
+   * token's revision wins over `revision`). A token from another prefix is InvalidContinue.
+   */
   continue?: string;
   /** List as of this revision; absent or 0 = the current revision. */
   revision?: number;
