@@ -1,0 +1,6 @@
+export { ApiServer, BOOTSTRAP_NAMESPACES, type ApiServerOptions } from './server.ts';
+export { builtinAdmission } from './builtin-admission.ts';
+export { TokenAuthenticator, ADMIN_USER, ensureAdminToken, type UserInfo } from './auth.ts';
+export { ensureServingCertificates, defaultSans, type ServingCertificates } from './pki.ts';
+export { versionInfo } from './version.ts';
+export { StatusError } from './errors.ts';

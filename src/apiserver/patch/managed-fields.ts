@@ -1,0 +1,187 @@
+import type { KubeObject } from '../../api/index.ts';
+import { isPlainObject } from './merge-patch.ts';
+import {
+  difference,
+  fieldSetOf,
+  fromFieldsV1,
+  keyElement,
+  leaves,
+  toFieldsV1,
+  union,
+  type FieldSet,
+  type ListLookup,
+} from './field-set.ts';
+
+// metadata.managedFields: which manager set which fields, by operation (Apply or Update).
+// Every write with a field manager records the fields it changed under that manager and
+// takes them from the others, as kube-apiserver's field manager does; apply uses the
+// record to find conflicts and to remove fields an applier stopped declaring.
+
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time: string;
+  fieldsType: 'FieldsV1';
+  fieldsV1: Record<string, unknown>;
+  subresource?: string;
+}
+
+/** The part of an object field ownership is about (no identity, version or status). */
+export function trackedPart(obj: KubeObject, subresource: string): Record<string, unknown> {
+  const {
+    name: _n,
+    namespace: _ns,
+    uid: _u,
+    resourceVersion: _rv,
+    generation: _g,
+    creationTimestamp: _c,
+    deletionTimestamp: _d,
+    deletionGracePeriodSeconds: _dg,
+    managedFields: _mf,
+    ...meta
+  } = obj.metadata ?? {};
+  const { apiVersion: _a, kind: _k, metadata: _m, status, ...rest } = obj;
+  if (subresource === 'status') return status === undefined ? {} : { status };
+  const out: Record<string, unknown> = { ...rest };
+  if (Object.keys(meta).length > 0) out.metadata = meta;
+  return out;
+}
+
+/** The value at a field-set path, or undefined. */
+export function valueAt(root: unknown, path: string[]): unknown {
+  let cur: unknown = root;
+  for (const el of path) {
+    if (el === '.') continue;
+    if (el.startsWith('f:')) {
+      cur = isPlainObject(cur) ? cur[el.slice(2)] : undefined;
+    } else if (el.startsWith('k:')) {
+      const keys = JSON.parse(el.slice(2)) as Record<string, unknown>;
+      cur = Array.isArray(cur)
+        ? cur.find(
+            (i) =>
+              isPlainObject(i) &&
+              Object.entries(keys).every(([k, v]) => JSON.stringify(i[k]) === JSON.stringify(v)),
+          )
+        : undefined;
+    } else if (el.startsWith('v:')) {
+      const v = el.slice(2);
+      cur = Array.isArray(cur) ? cur.find((i) => JSON.stringify(i) === v) : undefined;
+    } else return undefined;
+    if (cur === undefined) return undefined;
+  }
+  return cur;
+}
+
+/** Removes the field at `path`; an item's `.` removes the item itself. */
+export function removeAt(root: Record<string, unknown>, path: string[]): void {
+  const itemSelf = path[path.length - 1] === '.';
+  const target = itemSelf ? path.slice(0, -1) : path;
+  const parent = valueAt(root, target.slice(0, -1));
+  const last = target[target.length - 1]!;
+  if (last.startsWith('f:') && isPlainObject(parent)) {
+    delete parent[last.slice(2)];
+  } else if (Array.isArray(parent)) {
+    const item = valueAt(parent, [last]);
+    const at = parent.indexOf(item);
+    if (at >= 0) parent.splice(at, 1);
+  }
+}
+
+export function entriesOf(obj: KubeObject): ManagedFieldsEntry[] {
+  const raw = obj.metadata?.managedFields;
+  return Array.isArray(raw) ? (raw as ManagedFieldsEntry[]) : [];
+}
+
+export function setOf(entry: ManagedFieldsEntry): FieldSet {
+  return fromFieldsV1(entry.fieldsV1);
+}
+
+/** The leaves of `set` whose values differ between two objects (or exist in only one). */
+export function changedLeaves(set: FieldSet, a: unknown, b: unknown): string[][] {
+  return leaves(set).filter((p) => JSON.stringify(valueAt(a, p)) !== JSON.stringify(valueAt(b, p)));
+}
+
+export function setFromPaths(paths: string[][]): FieldSet {
+  const root: FieldSet = new Map();
+  for (const p of paths) {
+    let node = root;
+    for (const el of p) {
+      if (!node.has(el)) node.set(el, new Map());
+      node = node.get(el)!;
+    }
+  }
+  return root;
+}
+
+/**
+ * Records a non-apply write: the fields that changed now belong to `manager` (operation
+ * Update), and no longer to anyone else. Returns the new managedFields list.
+ */
+export function recordUpdate(
+  current: KubeObject | undefined,
+  next: KubeObject,
+  manager: string,
+  lookup: ListLookup,
+  time: string,
+  subresource = '',
+): ManagedFieldsEntry[] {
+  const before = current ? trackedPart(current, subresource) : {};
+  const after = trackedPart(next, subresource);
+  const afterSet = fieldSetOf(after, lookup);
+  const changed = setFromPaths(changedLeaves(afterSet, before, after));
+  let entries = current ? entriesOf(current).map((e) => ({ ...e })) : [];
+  if (current && entries.length === 0 && !subresource) {
+    // Fields that predate any tracking belong to a pseudo-manager, as in Kubernetes.
+    const all = fieldSetOf(before, lookup);
+    if (all.size > 0) entries.push(entry('before-first-apply', 'Update', next, all, time, ''));
+  }
+  if (changed.size === 0 && current) return entries;
+  entries = entries
+    .map((e) =>
+      e.manager === manager && e.operation === 'Update'
+        ? e
+        : withSet(e, difference(setOf(e), changed)),
+    )
+    .filter((e) => Object.keys(e.fieldsV1).length > 0);
+  const mine = entries.find(
+    (e) =>
+      e.manager === manager && e.operation === 'Update' && (e.subresource ?? '') === subresource,
+  );
+  // What the manager owns is what it changed now plus what it owned and still exists.
+  const kept = mine ? intersectExisting(setOf(mine), after) : new Map();
+  const owned = union(kept, changed);
+  const updated = entry(manager, 'Update', next, owned, time, subresource);
+  return [...entries.filter((e) => e !== mine), updated];
+}
+
+function intersectExisting(set: FieldSet, obj: unknown): FieldSet {
+  return setFromPaths(
+    leaves(set).filter((p) => valueAt(obj, p) !== undefined || p[p.length - 1] === '.'),
+  );
+}
+
+export function withSet(e: ManagedFieldsEntry, set: FieldSet): ManagedFieldsEntry {
+  return { ...e, fieldsV1: toFieldsV1(set) };
+}
+
+export function entry(
+  manager: string,
+  operation: 'Apply' | 'Update',
+  obj: KubeObject,
+  set: FieldSet,
+  time: string,
+  subresource: string,
+): ManagedFieldsEntry {
+  return {
+    manager,
+    operation,
+    apiVersion: obj.apiVersion ?? '',
+    time,
+    fieldsType: 'FieldsV1',
+    fieldsV1: toFieldsV1(set),
+    ...(subresource ? { subresource } : {}),
+  };
+}
+
+export { keyElement };

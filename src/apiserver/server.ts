@@ -1,0 +1,309 @@
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ResourceRegistry, ResourceType } from '../api/index.ts';
+import type { Backend } from '../store/index.ts';
+import type { TokenAuthenticator } from './auth.ts';
+import {
+  aggregatedContentType,
+  aggregatedDiscovery,
+  legacyApiVersions,
+  legacyGroup,
+  legacyGroupList,
+  legacyResourceList,
+} from './discovery.ts';
+import { StatusError } from './errors.ts';
+import { parseAccept, wantedDiscovery } from './http/negotiate.ts';
+import { sendJson, sendStatus, sendText } from './http/respond.ts';
+import { ApiMetrics } from './metrics.ts';
+import { OpenApiDocuments } from './openapi.ts';
+import { negotiateOpenApiV2 } from '../api/openapi-v2/index.ts';
+import type { ServingCertificates } from './pki.ts';
+import { parseRequestPath } from './request-info.ts';
+import { handleResourceRequest } from './resource-handler.ts';
+import type { Admission } from './storage/admission.ts';
+import { ResourceStore } from './storage/resource-store.ts';
+import { WatchCache } from './storage/watch-cache.ts';
+import { versionInfo } from './version.ts';
+
+// The HTTPS API server: authentication, then routing to discovery, OpenAPI, health and
+// the resource handlers. Any error that is not a StatusError is a bug: it is answered with
+// 500 and logged as one; no request can stop the server.
+
+export interface ApiServerOptions {
+  store: Backend;
+  registry: ResourceRegistry;
+  admission: Admission;
+  tokens: TokenAuthenticator;
+  tls: ServingCertificates;
+  host?: string;
+  port?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, err?: unknown) => void;
+}
+
+export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+export class ApiServer {
+  readonly opts: ApiServerOptions;
+  readonly cache: WatchCache;
+  readonly metrics = new ApiMetrics();
+  readonly #stores = new Map<ResourceType, ResourceStore>();
+  readonly #openapi: OpenApiDocuments;
+  readonly #server: https.Server;
+  #ready = false;
+  #url = '';
+
+  constructor(opts: ApiServerOptions) {
+    this.opts = opts;
+    this.cache = new WatchCache(opts.store, (err) =>
+      this.#log('error', 'watch cache lost its store watch', err),
+    );
+    this.#openapi = new OpenApiDocuments(opts.registry);
+    this.#server = https.createServer(
+      { cert: opts.tls.certPem, key: opts.tls.keyPem, requestTimeout: 0, keepAliveTimeout: 65_000 },
+      (req, res) => void this.#handle(req, res),
+    );
+    this.#server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  storeFor(type: ResourceType): ResourceStore {
+    let rs = this.#stores.get(type);
+    if (!rs) {
+      rs = new ResourceStore(type, {
+        store: this.opts.store,
+        cache: this.cache,
+        admission: this.opts.admission,
+      });
+      this.#stores.set(type, rs);
+    }
+    return rs;
+  }
+
+  /** Loads the cache, creates the system namespaces, and starts listening. */
+  async start(): Promise<void> {
+    await this.cache.start();
+    await this.#bootstrap();
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(`port ${this.opts.port ?? 6443} is in use by another process`)
+            : err,
+        ),
+      );
+      this.#server.listen(this.opts.port ?? 6443, this.opts.host ?? '0.0.0.0', () => resolve());
+    });
+    const port = (this.#server.address() as AddressInfo).port;
+    this.#url = `https://127.0.0.1:${port}`;
+    this.#ready = true;
+  }
+
+  async close(): Promise<void> {
+    this.#ready = false;
+    this.cache.stop();
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #bootstrap(): Promise<void> {
+    const namespaces = this.storeFor(this.opts.registry.get('', 'v1', 'namespaces')!);
+    for (const name of BOOTSTRAP_NAMESPACES) {
+      try {
+        await namespaces.create('', { metadata: { name } }, { now: new Date(), dryRun: false });
+      } catch (err) {
+        if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
+      }
+    }
+  }
+
+  #log(level: 'info' | 'warn' | 'error', message: string, err?: unknown): void {
+    if (this.opts.log) this.opts.log(level, message, err);
+    else if (level !== 'info') console.error(`wharf apiserver: ${message}`, err ?? '');
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://localhost');
+    } catch {
+      return sendStatus(
+        res,
+        new StatusError('BadRequest', 'the request URL is not valid').toStatus(),
+      );
+    }
+    const info = parseRequestPath(req.method ?? 'GET', url.pathname, url.searchParams);
+    try {
+      if (
+        !PUBLIC_PATHS.has(url.pathname) &&
+        !url.pathname.startsWith('/readyz') &&
+        !url.pathname.startsWith('/livez')
+      ) {
+        const user = this.opts.tokens.authenticate(req);
+        if (!user) throw new StatusError('Unauthorized', 'Unauthorized');
+        if (info.kind === 'resource') {
+          await handleResourceRequest(
+            {
+              registry: this.opts.registry,
+              storeFor: (t) => this.storeFor(t),
+              tokens: this.opts.tokens,
+            },
+            { req, res, query: url.searchParams, user, info, tokens: this.opts.tokens },
+          );
+          return;
+        }
+      }
+      await this.#nonResource(req, res, url, info);
+    } catch (err) {
+      if (err instanceof StatusError) {
+        sendStatus(res, err.toStatus());
+      } else {
+        this.#log('error', `BUG: ${req.method} ${req.url} failed`, err);
+        sendStatus(
+          res,
+          new StatusError(
+            'InternalError',
+            `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+          ).toStatus(),
+        );
+      }
+    } finally {
+      if (info.kind === 'resource' && info.verb !== 'watch') {
+        this.metrics.observe(
+          info.verb,
+          info.resource,
+          res.statusCode,
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
+      }
+    }
+  }
+
+  async #nonResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    info: ReturnType<typeof parseRequestPath>,
+  ): Promise<void> {
+    const registry = this.opts.registry;
+    const accept = parseAccept(req.headers.accept);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new StatusError('MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}`);
+    }
+    switch (info.kind) {
+      case 'discovery': {
+        const aggregated = wantedDiscovery(accept);
+        if (aggregated) {
+          return sendJson(
+            res,
+            200,
+            aggregatedDiscovery(registry, info.path, aggregated),
+            aggregatedContentType(aggregated),
+          );
+        }
+        if (info.path === 'api')
+          return sendJson(res, 200, legacyApiVersions(req.headers.host ?? '127.0.0.1:6443'));
+        return sendJson(res, 200, legacyGroupList(registry));
+      }
+      case 'groupDiscovery': {
+        const group = legacyGroup(registry, info.group);
+        if (!group)
+          throw new StatusError('NotFound', 'the server could not find the requested resource');
+        return sendJson(res, 200, group);
+      }
+      case 'resourceList':
+        if (!registry.hasGroupVersion(info.group, info.version)) {
+          throw new StatusError('NotFound', 'the server could not find the requested resource');
+        }
+        return sendJson(res, 200, legacyResourceList(registry, info.group, info.version));
+    }
+    const path = url.pathname;
+    if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/healthz' || path === '/livez' || path.startsWith('/livez/'))
+      return sendText(res, 200, 'ok');
+    if (path === '/readyz' || path.startsWith('/readyz/')) return this.#readyz(res, url);
+    if (path === '/metrics') {
+      const text = await this.metrics.render(this.cache.watcherCount);
+      res.writeHead(200, { 'Content-Type': this.metrics.contentType });
+      res.end(text);
+      return;
+    }
+    if (path === '/openapi/v2') return this.#openApiV2(req, res);
+    if (path === '/openapi/v3') return sendJson(res, 200, this.#openapi.index());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = this.#openapi.document(path.slice('/openapi/v3/'.length));
+      if (!doc)
+        throw new StatusError('NotFound', 'the server could not find the requested resource');
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'public, immutable',
+        ETag: `"${doc.hash}"`,
+      });
+      res.end(doc.json);
+      return;
+    }
+    throw new StatusError('NotFound', 'the server could not find the requested resource');
+  }
+
+  #openApiV2(req: IncomingMessage, res: ServerResponse): void {
+    const format = negotiateOpenApiV2(req.headers.accept);
+    if (!format) {
+      throw new StatusError(
+        'NotAcceptable',
+        'only application/json and application/com.github.proto-openapi.spec.v2.v1.0+protobuf are served',
+      );
+    }
+    const doc = this.#openapi.v2();
+    const headers = {
+      'Content-Type': format.contentType,
+      ETag: doc.etag,
+      Vary: 'Accept',
+      'Cache-Control': 'no-cache, private',
+    };
+    if (req.headers['if-none-match'] === doc.etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const body = format.format === 'protobuf' ? doc.protobuf() : Buffer.from(doc.json);
+    res.writeHead(200, { ...headers, 'Content-Length': body.length });
+    res.end(body);
+  }
+
+  async #readyz(res: ServerResponse, url: URL): Promise<void> {
+    const checks: [string, boolean][] = [
+      ['ping', true],
+      ['log', true],
+    ];
+    let storeOk = true;
+    try {
+      await this.opts.store.currentRevision();
+    } catch {
+      storeOk = false;
+    }
+    checks.push(
+      ['etcd', storeOk],
+      ['informer-sync', this.#ready],
+      ['poststarthook/bootstrap-namespaces', this.#ready],
+    );
+    const ok = checks.every(([, good]) => good);
+    if (url.searchParams.has('verbose')) {
+      const lines = checks.map(
+        ([name, good]) => `[${good ? '+' : '-'}]${name} ${good ? 'ok' : 'failed: not ready'}`,
+      );
+      return sendText(
+        res,
+        ok ? 200 : 500,
+        `${lines.join('\n')}\nreadyz check ${ok ? 'passed' : 'failed'}\n`,
+      );
+    }
+    return sendText(res, ok ? 200 : 500, ok ? 'ok' : 'readyz check failed');
+  }
+}
