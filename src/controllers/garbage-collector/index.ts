@@ -1,0 +1,1 @@
+export { GarbageCollector, collectableResources } from './controller.ts';

@@ -1,0 +1,26 @@
+import type { ResourceRegistry } from '../api/index.ts';
+import { InformerFactory, type Logger, type RestClient } from '../client/index.ts';
+import { GarbageCollector } from './garbage-collector/index.ts';
+import { NamespaceController } from './namespace/index.ts';
+
+// The controller manager: every controller as a client of the API server, sharing one
+// informer per resource. Returns when the signal aborts and every controller has stopped.
+
+export async function runControllers(
+  client: RestClient,
+  registry: ResourceRegistry,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<void> {
+  const factory = new InformerFactory(client, { logger: log });
+  const controllers = [
+    new GarbageCollector(client, registry, factory, log),
+    new NamespaceController(client, registry, factory, log),
+  ];
+  factory.start(signal);
+  await Promise.all(controllers.map((c) => c.run(signal)));
+  await factory.stop();
+}
+
+export { GarbageCollector, collectableResources } from './garbage-collector/index.ts';
+export { NamespaceController } from './namespace/index.ts';
