@@ -1,12 +1,91 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { openStore } from '../store/index.ts';
+import { defaultDataDir } from './data-dir.ts';
+import { printKubeconfig, runUp } from './up.ts';
 
-// Command definitions only; each action lives in its own module as the cluster grows.
+// Command definitions only; each action lives in its own module.
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--port must be a number from 0 to 65535, not ${value}`);
+  return n;
+}
 
 export function buildProgram(): Command {
   const program = new Command('wharf')
     .description('A container orchestrator that speaks the Kubernetes API')
     .version('0.1.0');
+
+  const serverOptions = (cmd: Command) =>
+    cmd
+      .option(
+        '--data-dir <dir>',
+        'where the cluster keeps its state ($WHARF_DATA_DIR or ~/.wharf)',
+        defaultDataDir(),
+      )
+      .option('--port <port>', 'HTTPS port of the API server', port, 6443)
+      .option('--host <address>', 'address the API server listens on', '0.0.0.0')
+      .option(
+        '--store <url>',
+        'store URL: sqlite:///path/state.db (default, in the data dir) or etcd://host:2379,…',
+      )
+      .option(
+        '--tls-san <name>',
+        'extra name or address for the serving certificate (repeatable)',
+        collect,
+        [],
+      )
+      .option(
+        '--write-kubeconfig',
+        'also merge the admin context "wharf" into ~/.kube/config',
+        false,
+      )
+      .addOption(
+        new Option('--runtime <runtime>', 'container runtime for the node agent')
+          .choices(['auto', 'docker', 'process'])
+          .default('auto'),
+      );
+
+  serverOptions(
+    program.command('up').description('start an all-in-one cluster in the foreground'),
+  ).action(
+    async (o: {
+      dataDir: string;
+      port: number;
+      host: string;
+      store?: string;
+      tlsSan: string[];
+      writeKubeconfig: boolean;
+    }) => {
+      await runUp(o);
+    },
+  );
+
+  serverOptions(
+    program.command('server').description('run the control plane only (no node agent)'),
+  ).action(
+    async (o: {
+      dataDir: string;
+      port: number;
+      host: string;
+      store?: string;
+      tlsSan: string[];
+      writeKubeconfig: boolean;
+    }) => {
+      await runUp(o);
+    },
+  );
+
+  program
+    .command('kubeconfig')
+    .description('print the admin kubeconfig of a cluster')
+    .option('--data-dir <dir>', 'the cluster data dir', defaultDataDir())
+    .action((o: { dataDir: string }) => printKubeconfig(o.dataDir));
 
   program
     .command('store-check')

@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { builtinRegistry } from '../api/index.ts';
+import {
+  ADMIN_USER,
+  ApiServer,
+  builtinAdmission,
+  defaultSans,
+  ensureAdminToken,
+  ensureServingCertificates,
+  TokenAuthenticator,
+} from '../apiserver/index.ts';
+import { RestClient, stderrLogger } from '../client/index.ts';
+import { runControllers } from '../controllers/index.ts';
+import { openStore, startCompactor, type Backend } from '../store/index.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+
+// Starting the control plane in order, each step behind the previous one, with every
+// failure wrapped in what was being started ("starting apiserver: port 6443 is in use").
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  storeUrl?: string;
+  tlsSans: string[];
+  progress: (line: string) => void;
+}
+
+export interface ControlPlane {
+  url: string;
+  kubeconfigPath: string;
+  caPem: string;
+  token: string;
+  apiserver: ApiServer;
+  store: Backend;
+  close(): Promise<void>;
+}
+
+async function step<T>(
+  what: string,
+  progress: (line: string) => void,
+  run: () => Promise<T>,
+): Promise<T> {
+  const started = Date.now();
+  try {
+    const result = await run();
+    progress(`  ${what} … ok (${Date.now() - started} ms)`);
+    return result;
+  } catch (err) {
+    throw new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const { dataDir, progress } = opts;
+  const pkiDir = path.join(dataDir, 'tls');
+  const storeUrl = opts.storeUrl ?? `sqlite://${path.join(dataDir, 'state.db')}`;
+  const store = await step(`opening store ${storeUrl}`, progress, () => openStore(storeUrl));
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    const stopCompactor = startCompactor(store);
+    cleanups.unshift(stopCompactor);
+    const tls = await step('preparing certificates', progress, () =>
+      ensureServingCertificates(pkiDir, defaultSans(opts.tlsSans)),
+    );
+    const token = ensureAdminToken(path.join(dataDir, 'tokens'));
+    const tokens = new TokenAuthenticator();
+    tokens.add(token, ADMIN_USER);
+    const registry = builtinRegistry();
+    const apiserver = new ApiServer({
+      store,
+      registry,
+      admission: builtinAdmission,
+      tokens,
+      tls,
+      host: opts.host,
+      port: opts.port,
+    });
+    await step(`starting apiserver on ${opts.host}:${opts.port}`, progress, () =>
+      apiserver.start(),
+    );
+    cleanups.unshift(() => apiserver.close());
+    const url = apiserver.url;
+    await step('starting controllers (garbage collector, namespace)', progress, async () => {
+      const client = new RestClient({
+        server: url,
+        token,
+        caPem: tls.caPem,
+        userAgent: 'wharf-controller-manager',
+      });
+      const stop = new AbortController();
+      const running = runControllers(client, registry, stop.signal, stderrLogger).catch(
+        (err: unknown) => stderrLogger.error({ err }, 'BUG: the controller manager stopped'),
+      );
+      cleanups.unshift(async () => {
+        stop.abort();
+        await running;
+        client.close();
+      });
+    });
+    const kubeconfigPath = path.join(dataDir, 'kubeconfig.yaml');
+    writeKubeconfig(kubeconfigPath, { server: url, caPem: tls.caPem, token });
+    let closed = false;
+    return {
+      url,
+      kubeconfigPath,
+      caPem: tls.caPem,
+      token,
+      apiserver,
+      store,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const c of cleanups) await c();
+      },
+    };
+  } catch (err) {
+    for (const c of cleanups) await c();
+    throw err;
+  }
+}
