@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `wharf` command. Sources are TypeScript run through tsx, so there is no build step.
-import { register } from 'tsx/esm/api';
+// The `wharf` command: runs the bundle in dist/, rebuilding it first when a source is newer.
+import { pathToFileURL } from 'node:url';
+import { ensureBundle } from '../scripts/build.mjs';
 
-register();
-await import('../src/cli/main.ts');
+await import(pathToFileURL(await ensureBundle()).href);

@@ -13,6 +13,7 @@ import { answerReview, REVIEW_KINDS } from './reviews.ts';
 import { checkFieldValidation, type FieldValidation } from './field-validation.ts';
 import { deleteObject, type DeleteOptions } from './storage/delete.ts';
 import { listObjects } from './storage/list.ts';
+import { listBody } from './storage/serialized.ts';
 import type { ResourceStore, WriteContext } from './storage/resource-store.ts';
 import { handleSubresource } from './subresources.ts';
 import { parseIncludeObject, TABLE_CONTENT_TYPE, toTable } from './table.ts';
@@ -102,7 +103,11 @@ export async function handleResourceRequest(
           toTable(type, result.items, listMeta, include),
           TABLE_CONTENT_TYPE,
         );
-      return sendJson(res, 200, listJson(type, result.items, listMeta));
+      return sendJson(
+        res,
+        200,
+        listBody(type.listKind, apiVersionOf(type.group, type.version), listMeta, result.items),
+      );
     }
     case 'watch':
       return serveWatch(

@@ -4,6 +4,7 @@ import { apiVersionOf } from '../api/index.ts';
 import { StatusError, badRequest } from './errors.ts';
 import { buildFilter, collectionPrefix, parseResourceVersion } from './storage/list.ts';
 import type { ResourceStore } from './storage/resource-store.ts';
+import { jsonOf } from './storage/serialized.ts';
 import { NotFreshError, TooOldError, type CacheEvent } from './storage/watch-cache.ts';
 import { TABLE_CONTENT_TYPE, toTable, type IncludeObject } from './table.ts';
 
@@ -68,14 +69,15 @@ export async function serveWatch(
 
   const apiVersion = apiVersionOf(rs.type.group, rs.type.version);
   let sentColumns = false;
-  const encode = (type: string, obj: KubeObject, memo?: CacheEvent): string => {
+  // Converted views are built per watcher; plain cache objects share one serialization.
+  const converted = rs.type.conversion !== undefined;
+  const encode = (type: string, obj: KubeObject): string => {
     if (format.table && type !== 'BOOKMARK' && type !== 'ERROR') {
       const table = toTable(rs.type, [obj], {}, format.include, { withColumns: !sentColumns });
       sentColumns = true;
       return `{"type":"${type}","object":${JSON.stringify(table)}}\n`;
     }
-    if (memo) memo.json ??= JSON.stringify(memo.object);
-    const json = memo && memo.object === obj ? memo.json! : JSON.stringify(obj);
+    const json = converted || type === 'BOOKMARK' ? JSON.stringify(obj) : jsonOf(obj);
     return `{"type":"${type}","object":${json}}\n`;
   };
 
@@ -105,22 +107,19 @@ export async function serveWatch(
   req.on('close', finish);
   res.on('error', finish);
 
-  // Converted views are built per watcher; plain objects share one serialization.
-  const converted = rs.type.conversion !== undefined;
   const deliver = (events: CacheEvent[]) => {
     let out = '';
     for (const e of events) {
       if (!e.key.startsWith(prefix)) continue;
       const object = converted ? rs.view(e.object) : e.object;
       const prev = e.prev && converted ? rs.view(e.prev) : e.prev;
-      const memo = converted ? undefined : e;
       const now = filter.matches(object);
       const before = prev !== undefined && filter.matches(prev);
       if (e.type === 'DELETED') {
-        if (before) out += encode('DELETED', object, memo);
-      } else if (now && before) out += encode('MODIFIED', object, memo);
-      else if (now) out += encode('ADDED', object, memo);
-      else if (before) out += encode('DELETED', object, memo);
+        if (before) out += encode('DELETED', object);
+      } else if (now && before) out += encode('MODIFIED', object);
+      else if (now) out += encode('ADDED', object);
+      else if (before) out += encode('DELETED', object);
     }
     if (out) write(out);
   };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeObject } from '../api/index.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 import type { ResourceRef, RestClient } from './rest-client.ts';
@@ -46,6 +47,8 @@ export class InformerFactory {
   async waitForSync(signal?: AbortSignal): Promise<boolean> {
     const signals = [signal, this.#signal].filter((s): s is AbortSignal => s !== undefined);
     const stop = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    // One listener per informer on the same signal is expected, not a leak.
+    if (stop) setMaxListeners(0, stop);
     const started = [...this.#started].map((key) => this.#informers.get(key)!);
     const results = await Promise.all(started.map((informer) => informer.waitForSync(stop)));
     return results.every(Boolean);

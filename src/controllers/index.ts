@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ResourceRegistry } from '../api/index.ts';
 import { InformerFactory, type Logger, type RestClient } from '../client/index.ts';
 import { GarbageCollector } from './garbage-collector/index.ts';
@@ -12,6 +13,8 @@ export async function runControllers(
   signal: AbortSignal,
   log: Logger,
 ): Promise<void> {
+  // Every informer and worker listens on this one signal.
+  setMaxListeners(0, signal);
   const factory = new InformerFactory(client, { logger: log });
   const controllers = [
     new GarbageCollector(client, registry, factory, log),

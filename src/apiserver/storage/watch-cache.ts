@@ -20,8 +20,6 @@ export interface CacheEvent {
   /** For DELETED, the last state of the object with the delete's resourceVersion. */
   object: KubeObject;
   prev?: KubeObject;
-  /** Serialized `object`, memoized for fan-out to many watchers. */
-  json?: string;
 }
 
 export interface CacheWatcher {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEtcd, type EtcdServer } from '../../../test/support/etcd-server.ts';
 import { missingCommand } from '../../../test/support/requirements.ts';
-import { openStore } from '../registry.ts';
+import { openStore } from '../index.ts';
 import { isStoreError, MAX_VALUE_BYTES, type Backend, type WatchEvent } from '../types.ts';
 import { openEtcdBackend } from './index.ts';
 

@@ -1,6 +1,5 @@
-import { registerDriver } from '../registry.ts';
 import type { Backend } from '../types.ts';
-import { ETCD_DRIVER, EtcdBackend, type EtcdBackendOptions } from './backend.ts';
+import { EtcdBackend, type EtcdBackendOptions } from './backend.ts';
 
 export { ETCD_DRIVER, EtcdBackend, type EtcdBackendOptions } from './backend.ts';
 
@@ -27,11 +26,11 @@ export async function openEtcdBackend(
 }
 
 /** `etcd://h1:2379,h2:2379`: the location is the comma-separated host list. */
-registerDriver(ETCD_DRIVER, (location) =>
-  openEtcdBackend(
+export function openEtcdLocation(location: string): Promise<Backend> {
+  return openEtcdBackend(
     location
       .split(',')
       .map((host) => host.trim().replace(/\/+$/, ''))
       .filter((host) => host !== ''),
-  ),
-);
+  );
+}
