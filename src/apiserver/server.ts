@@ -71,6 +71,11 @@ export class ApiServer {
     return this.#url;
   }
 
+  /** Serves new certificates to new connections from now on (rotation while running). */
+  setCertificates(tls: ServingCertificates): void {
+    this.#server.setSecureContext({ cert: tls.certPem, key: tls.keyPem });
+  }
+
   storeFor(type: ResourceType): ResourceStore {
     let rs = this.#stores.get(type);
     if (!rs) {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { builtinRegistry } from '../api/index.ts';
 import {
@@ -9,7 +11,7 @@ import {
   ensureServingCertificates,
   TokenAuthenticator,
 } from '../apiserver/index.ts';
-import { RestClient, stderrLogger } from '../client/index.ts';
+import { LeaderElection, RestClient, stderrLogger } from '../client/index.ts';
 import { runControllers } from '../controllers/index.ts';
 import { openStore, startCompactor, type Backend } from '../store/index.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -35,6 +37,8 @@ export interface ControlPlane {
   store: Backend;
   close(): Promise<void>;
 }
+
+const CERT_CHECK_MS = 12 * 3600 * 1000;
 
 async function step<T>(
   what: string,
@@ -80,24 +84,69 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       apiserver.start(),
     );
     cleanups.unshift(() => apiserver.close());
+    // A long-running server re-checks its certificate twice a day and renews it in place
+    // when it nears expiry; the CA itself lasts ten years.
+    let servedCert = tls.certPem;
+    const rotation = setInterval(() => {
+      ensureServingCertificates(pkiDir, defaultSans(opts.tlsSans))
+        .then((fresh) => {
+          if (fresh.certPem === servedCert) return;
+          servedCert = fresh.certPem;
+          apiserver.setCertificates(fresh);
+          progress('  serving certificate renewed');
+        })
+        .catch((err: unknown) =>
+          stderrLogger.error({ err }, 'could not renew the serving certificate'),
+        );
+    }, CERT_CHECK_MS);
+    rotation.unref();
+    cleanups.unshift(() => clearInterval(rotation));
     const url = apiserver.url;
-    await step('starting controllers (garbage collector, namespace)', progress, async () => {
-      const client = new RestClient({
-        server: url,
-        token,
-        caPem: tls.caPem,
-        userAgent: 'wharf-controller-manager',
-      });
-      const stop = new AbortController();
-      const running = runControllers(client, registry, stop.signal, stderrLogger).catch(
-        (err: unknown) => stderrLogger.error({ err }, 'BUG: the controller manager stopped'),
-      );
-      cleanups.unshift(async () => {
-        stop.abort();
-        await running;
-        client.close();
-      });
-    });
+    await step(
+      'starting controllers (garbage collector, namespace, service accounts, root CA)',
+      progress,
+      async () => {
+        const client = new RestClient({
+          server: url,
+          token,
+          caPem: tls.caPem,
+          userAgent: 'wharf-controller-manager',
+        });
+        const stop = new AbortController();
+        // Several control planes on one etcd run their controllers one at a time: whoever
+        // holds the lease runs them; the others wait to take over.
+        const election = new LeaderElection(client, {
+          namespace: 'kube-system',
+          name: 'wharf-controller-manager',
+          identity: `${os.hostname()}_${randomUUID()}`,
+        });
+        let controllers: Promise<void> = Promise.resolve();
+        const campaign = (async () => {
+          while (!stop.signal.aborted) {
+            await election.run(
+              {
+                onStartedLeading: (leading) => {
+                  controllers = runControllers(
+                    { client, registry, caPem: tls.caPem, log: stderrLogger },
+                    leading,
+                  ).catch((err: unknown) =>
+                    stderrLogger.error({ err }, 'BUG: the controller manager stopped'),
+                  );
+                },
+              },
+              stop.signal,
+            );
+            await controllers;
+          }
+        })();
+        cleanups.unshift(async () => {
+          stop.abort();
+          await campaign;
+          await controllers;
+          client.close();
+        });
+      },
+    );
     const kubeconfigPath = path.join(dataDir, 'kubeconfig.yaml');
     writeKubeconfig(kubeconfigPath, { server: url, caPem: tls.caPem, token });
     let closed = false;

@@ -3,22 +3,28 @@ import type { ResourceRegistry } from '../api/index.ts';
 import { InformerFactory, type Logger, type RestClient } from '../client/index.ts';
 import { GarbageCollector } from './garbage-collector/index.ts';
 import { NamespaceController } from './namespace/index.ts';
+import { NamespaceDefaultsController } from './namespace-defaults/index.ts';
 
 // The controller manager: every controller as a client of the API server, sharing one
 // informer per resource. Returns when the signal aborts and every controller has stopped.
 
-export async function runControllers(
-  client: RestClient,
-  registry: ResourceRegistry,
-  signal: AbortSignal,
-  log: Logger,
-): Promise<void> {
+export interface ControllerContext {
+  client: RestClient;
+  registry: ResourceRegistry;
+  /** The cluster CA, published into every namespace. */
+  caPem: string;
+  log: Logger;
+}
+
+export async function runControllers(ctx: ControllerContext, signal: AbortSignal): Promise<void> {
+  const { client, registry, log } = ctx;
   // Every informer and worker listens on this one signal.
   setMaxListeners(0, signal);
   const factory = new InformerFactory(client, { logger: log });
   const controllers = [
     new GarbageCollector(client, registry, factory, log),
     new NamespaceController(client, registry, factory, log),
+    new NamespaceDefaultsController(client, ctx.caPem, factory, log),
   ];
   factory.start(signal);
   await Promise.all(controllers.map((c) => c.run(signal)));
@@ -27,3 +33,4 @@ export async function runControllers(
 
 export { GarbageCollector, collectableResources } from './garbage-collector/index.ts';
 export { NamespaceController } from './namespace/index.ts';
+export { NamespaceDefaultsController, ROOT_CA_CONFIGMAP } from './namespace-defaults/index.ts';

@@ -314,6 +314,26 @@ spec:
         ['create', 'ingress', 'gen-ing', '--rule=web.example/=gen-svc:80'],
         /ingress.networking.k8s.io\/gen-ing created/,
       ],
+      [
+        ['create', 'service', 'loadbalancer', 'gen-lb', '--tcp=443:8443'],
+        /service\/gen-lb created/,
+      ],
+      [
+        ['create', 'service', 'externalname', 'gen-ext', '--external-name=db.example.test'],
+        /service\/gen-ext created/,
+      ],
+      [
+        [
+          'create',
+          'secret',
+          'tls',
+          'gen-tls',
+          `--cert=${cluster.dataDir}/tls/serving.crt`,
+          `--key=${cluster.dataDir}/tls/serving.key`,
+        ],
+        /secret\/gen-tls created/,
+      ],
+      [['create', 'priorityclass', 'gen-pc2', '--value=5', '--description=low'], /created/],
     ];
     for (const [args, expected] of cases) {
       assert.match(await k('-n', 'work', ...args), expected, args.join(' '));
@@ -324,6 +344,14 @@ spec:
     assert.equal(d.spec.template.spec.containers[0].ports[0].containerPort, 80);
     const job = await json('get', 'job', 'gen-job', '-n', 'work');
     assert.deepEqual(job.spec.template.spec.containers[0].command, ['echo', 'hi']);
+    const tlsSecret = await json('get', 'secret', 'gen-tls', '-n', 'work');
+    assert.equal(tlsSecret.type, 'kubernetes.io/tls');
+    assert.ok(tlsSecret.data['tls.crt'] && tlsSecret.data['tls.key']);
+    const ext = await json('get', 'svc', 'gen-ext', '-n', 'work');
+    assert.equal(ext.spec.type, 'ExternalName');
+    assert.equal(ext.spec.externalName, 'db.example.test');
+    const table = await k('get', 'svc', '-n', 'work');
+    assert.match(table, /^gen-ext\s+ExternalName\s+<none>\s+db\.example\.test\s+<none>\s+/m);
     const token = await k('create', 'token', 'gen-sa', '-n', 'work');
     assert.ok(token.trim().length > 20);
   });

@@ -54,7 +54,7 @@ describe('kubectl reads objects', () => {
       'configmap/alpha\nconfigmap/charlie\n',
     );
     assert.equal(
-      await k('get', 'cm', '-n', 'shop', '-o', 'jsonpath={.items[*].metadata.name}'),
+      await k('get', 'cm', '-n', 'shop', '-l', 'tier', '-o', 'jsonpath={.items[*].metadata.name}'),
       'alpha bravo charlie',
     );
     const cols = await k(
@@ -62,6 +62,8 @@ describe('kubectl reads objects', () => {
       'cm',
       '-n',
       'shop',
+      '-l',
+      'tier',
       '-o',
       'custom-columns=NAME:.metadata.name,TIER:.metadata.labels.tier',
     );
@@ -75,8 +77,12 @@ describe('kubectl reads objects', () => {
         .split('\n')
         .filter(Boolean);
     assert.deepEqual(await names('-l', 'tier in (db)'), ['configmap/bravo']);
-    assert.deepEqual(await names('-l', 'tier!=web'), ['configmap/bravo']);
-    assert.deepEqual(await names('-l', '!tier'), []);
+    // != also selects objects without the label, such as the root CA every namespace has.
+    assert.deepEqual(await names('-l', 'tier!=web'), [
+      'configmap/bravo',
+      'configmap/kube-root-ca.crt',
+    ]);
+    assert.deepEqual(await names('-l', '!tier'), ['configmap/kube-root-ca.crt']);
     assert.deepEqual(await names('--field-selector', 'metadata.name=charlie'), [
       'configmap/charlie',
     ]);
@@ -92,9 +98,29 @@ describe('kubectl reads objects', () => {
     assert.match(all, /^NAMESPACE\s+NAME\s+DATA\s+AGE$/m);
     assert.match(all, /^default\s+elsewhere\s+0/m);
     assert.match(all, /^shop\s+alpha\s+1/m);
-    const chunked = await k('get', 'cm', '-n', 'shop', '--chunk-size=1', '-o', 'name');
+    const chunked = await k(
+      'get',
+      'cm',
+      '-n',
+      'shop',
+      '-l',
+      'tier',
+      '--chunk-size=1',
+      '-o',
+      'name',
+    );
     assert.equal(chunked, 'configmap/alpha\nconfigmap/bravo\nconfigmap/charlie\n');
-    const sorted = await k('get', 'cm', '-n', 'shop', '--sort-by=.data.size', '-o', 'name');
+    const sorted = await k(
+      'get',
+      'cm',
+      '-n',
+      'shop',
+      '-l',
+      'tier',
+      '--sort-by=.data.size',
+      '-o',
+      'name',
+    );
     assert.equal(sorted, 'configmap/bravo\nconfigmap/charlie\nconfigmap/alpha\n');
     const labels = await k('get', 'cm', '-n', 'shop', '--show-labels');
     assert.match(labels, /alpha\s+1\s+\S+\s+tier=web/);

@@ -22,6 +22,7 @@ export async function startTestCluster(opts: { storeUrl?: string } = {}): Promis
     tlsSans: [],
     progress: () => {},
   });
+  await waitForSystemObjects(cp);
   const cacheDir = path.join(dataDir, 'kubectl-cache');
   return {
     ...cp,
@@ -32,4 +33,22 @@ export async function startTestCluster(opts: { storeUrl?: string } = {}): Promis
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until the controllers have put the `default` ServiceAccount and the root CA
+ * ConfigMap into every system namespace, so tests start from a settled cluster.
+ */
+async function waitForSystemObjects(cp: ControlPlane): Promise<void> {
+  const wanted = ['default', 'kube-system', 'kube-public', 'kube-node-lease'].flatMap((ns) => [
+    `/registry/core/serviceaccounts/${ns}/default`,
+    `/registry/core/configmaps/${ns}/kube-root-ca.crt`,
+  ]);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const present = await Promise.all(wanted.map((key) => cp.store.get(key)));
+    if (present.every(Boolean)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("the controllers did not create the system namespaces' defaults in 20 s");
 }

@@ -1,0 +1,1 @@
+export { NamespaceDefaultsController, ROOT_CA_CONFIGMAP } from './controller.ts';
