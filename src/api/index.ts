@@ -13,3 +13,13 @@ export type { ResourceType, Subresource, ScaleSpec } from './resource-type.ts';
 export { defineResource, STANDARD_VERBS } from './resource-type.ts';
 export { ResourceRegistry, builtinRegistry, type GroupVersions } from './registry.ts';
 export type { Conversion } from './conversion.ts';
+export {
+  parseQuantity,
+  tryParseQuantity,
+  formatQuantity,
+  compareQuantities,
+  milliValue,
+  quantityValue,
+  QuantityError,
+  type Quantity,
+} from './quantity.ts';

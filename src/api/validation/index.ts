@@ -80,5 +80,5 @@ export {
   tryParseQuantity,
   type Quantity,
   type QuantityFormat,
-} from './quantity.ts';
+} from '../quantity.ts';
 export { nodePortRangeErrors } from './service-ips.ts';

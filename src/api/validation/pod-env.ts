@@ -9,7 +9,7 @@ import {
   isRelaxedEnvVarName,
   nameIsDNSSubdomain,
 } from './names.ts';
-import { formatQuantity, tryParseQuantity } from './quantity.ts';
+import { formatQuantity, tryParseQuantity } from '../quantity.ts';
 
 export const ENV_FIELD_PATHS = [
   'metadata.name',

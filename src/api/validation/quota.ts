@@ -27,7 +27,7 @@ import {
   validateResourceName,
   validateResourceQuantityValue,
 } from './resources.ts';
-import { compareQuantities, formatQuantity, type Quantity } from './quantity.ts';
+import { compareQuantities, formatQuantity, type Quantity } from '../quantity.ts';
 
 const QUOTA_RESOURCES = new Set([
   'cpu',

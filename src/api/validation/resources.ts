@@ -25,7 +25,7 @@ import {
   milliValue,
   parseQuantity,
   type Quantity,
-} from './quantity.ts';
+} from '../quantity.ts';
 
 const STANDARD_RESOURCES = new Set([
   'cpu',

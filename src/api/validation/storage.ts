@@ -25,7 +25,7 @@ import {
   validateResourceQuantityValue,
 } from './resources.ts';
 import { validateLabelSelector } from './selector.ts';
-import { compareQuantities, tryParseQuantity } from './quantity.ts';
+import { compareQuantities, tryParseQuantity } from '../quantity.ts';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const VOLUME_MODES = ['Block', 'Filesystem'];
