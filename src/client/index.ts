@@ -41,6 +41,7 @@ export {
 } from './store.ts';
 export {
   LeaderElection,
+  runWhileLeading,
   LEASES,
   microTime,
   type LeaderElectionOptions,
@@ -48,3 +49,4 @@ export {
 } from './leader-election.ts';
 export { realClock, FakeClock, type Clock } from './clock.ts';
 export { stderrLogger, type Logger } from './logger.ts';
+export { EventRecorder } from './event-recorder.ts';

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { KubeObject } from '../api/index.ts';
 import { isAlreadyExists, isConflict, isNotFound } from './api-error.ts';
 import { realClock, sleep, type Clock } from './clock.ts';
@@ -224,4 +226,47 @@ export class LeaderElection {
       );
     }
   }
+}
+
+/**
+ * Runs `component` while this process holds the Lease `name` in kube-system, as
+ * kube-controller-manager and kube-scheduler do, so that several control planes on one
+ * etcd run each component once; a lost lease stops it and the campaign starts again.
+ * Returns the function that stops everything.
+ */
+export function runWhileLeading(
+  client: RestClient,
+  name: string,
+  log: Logger,
+  component: (leading: AbortSignal) => Promise<void>,
+): () => Promise<void> {
+  const stop = new AbortController();
+  const identity = `${hostname()}_${randomUUID()}`;
+  const election = new LeaderElection(client, {
+    namespace: 'kube-system',
+    name,
+    identity,
+    logger: log,
+  });
+  let running: Promise<void> = Promise.resolve();
+  const campaign = (async () => {
+    while (!stop.signal.aborted) {
+      await election.run(
+        {
+          onStartedLeading: (leading) => {
+            running = component(leading).catch((err: unknown) =>
+              log.error({ err }, `BUG: ${name} stopped`),
+            );
+          },
+        },
+        stop.signal,
+      );
+      await running;
+    }
+  })();
+  return async () => {
+    stop.abort();
+    await campaign;
+    await running;
+  };
 }

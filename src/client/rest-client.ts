@@ -160,6 +160,24 @@ export class RestClient {
     });
   }
 
+  /** POSTs to a subresource of an object: pods/binding, pods/eviction, serviceaccounts/token. */
+  createSubresource<T = KubeObject>(
+    ref: ResourceRef,
+    namespace: string,
+    name: string,
+    subresource: string,
+    obj: KubeObject,
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    return this.#transport.json({
+      method: 'POST',
+      path: resourcePath(ref, namespace, name, subresource),
+      query: writeParams(opts),
+      body: obj,
+      signal: opts.signal,
+    });
+  }
+
   /** Replaces the object (or a subresource); a stale metadata.resourceVersion fails with Conflict. */
   update<T extends KubeObject = KubeObject>(
     ref: ResourceRef,
