@@ -10,7 +10,7 @@ import { sendJson } from './http/respond.ts';
 import { applyPatchRequest, applyPatchTo, PATCH_TYPES, type PatchType } from './patch/index.ts';
 import { mediaType, parseJsonValue, readBody } from './http/body.ts';
 import type { RequestScope } from './resource-handler.ts';
-import { deleteObject } from './storage/delete.ts';
+import { serveEviction } from './eviction.ts';
 import { timestamp } from './storage/object-meta.ts';
 import type { ResourceStore, WriteContext } from './storage/resource-store.ts';
 
@@ -58,10 +58,7 @@ export async function handleSubresource(call: SubresourceCall): Promise<void> {
       return bind(call);
     case 'eviction': {
       if (info.verb !== 'create') break;
-      const body = await call.readObject();
-      const opts = (body.deleteOptions ?? {}) as Parameters<typeof deleteObject>[3];
-      await deleteObject(rs, ns, info.name, opts, ctx);
-      return sendJson(res, 201, successStatus());
+      return serveEviction(call);
     }
     case 'finalize': {
       if (info.verb !== 'update') break;
@@ -269,9 +266,25 @@ async function bind(call: SubresourceCall): Promise<void> {
           info.name,
           `pod ${info.name} is already assigned to node "${spec.nodeName}"`,
         );
-      return { ...pod, spec: { ...spec, nodeName: target.name } };
+      // As Kubernetes' assignPod: the node is set and PodScheduled turns True.
+      const status = (pod.status ?? {}) as { conditions?: { type: string }[] };
+      const conditions = [
+        ...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'),
+        {
+          type: 'PodScheduled',
+          status: 'True',
+          lastProbeTime: null,
+          lastTransitionTime: timestamp(new Date()),
+        },
+      ];
+      return {
+        ...pod,
+        spec: { ...spec, nodeName: target.name },
+        status: { ...status, conditions },
+      };
     },
     ctx,
+    { validateUpdate: false },
   );
   return sendJson(res, 201, successStatus());
 }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ResourceRegistry } from '../api/index.ts';
 import { InformerFactory, type Logger, type RestClient } from '../client/index.ts';
+import { DisruptionController } from './disruption/index.ts';
 import { GarbageCollector } from './garbage-collector/index.ts';
 import { NamespaceController } from './namespace/index.ts';
 import { NamespaceDefaultsController } from './namespace-defaults/index.ts';
@@ -25,12 +26,14 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
     new GarbageCollector(client, registry, factory, log),
     new NamespaceController(client, registry, factory, log),
     new NamespaceDefaultsController(client, ctx.caPem, factory, log),
+    new DisruptionController(client, registry, factory, log),
   ];
   factory.start(signal);
   await Promise.all(controllers.map((c) => c.run(signal)));
   await factory.stop();
 }
 
+export { DisruptionController } from './disruption/index.ts';
 export { GarbageCollector, collectableResources } from './garbage-collector/index.ts';
 export { NamespaceController } from './namespace/index.ts';
 export { NamespaceDefaultsController, ROOT_CA_CONFIGMAP } from './namespace-defaults/index.ts';

@@ -226,6 +226,7 @@ export class ResourceStore {
     name: string,
     mutate: (current: KubeObject) => KubeObject,
     ctx: WriteContext,
+    opts: { validateUpdate?: boolean } = {},
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
@@ -252,7 +253,11 @@ export class ResourceStore {
           ctx.subresource ?? '',
         );
       }
-      const errors = this.deps.admission.validateUpdate(this.type, next, current);
+      // Server-side assignments (binding a pod) are not user updates of the object.
+      const errors =
+        opts.validateUpdate === false
+          ? []
+          : this.deps.admission.validateUpdate(this.type, next, current);
       if (errors.length > 0) throw this.#invalid(next, errors);
       if (ctx.dryRun) return next;
       if (readyToDelete(next)) {
