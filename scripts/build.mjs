@@ -9,6 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE = path.join(root, 'dist', 'wharf.mjs');
+const ENTRIES = {
+  'wharf.mjs': path.join(root, 'src', 'cli', 'main.ts'),
+  // The scheduler's thread loads a bundle of its own, without the API server.
+  'scheduler-thread.mjs': path.join(root, 'src', 'scheduler', 'thread-entry.ts'),
+};
 
 function newestSource(dir) {
   let newest = 0;
@@ -33,19 +38,23 @@ export function isFresh() {
 }
 
 export async function buildBundle() {
-  const tmp = `${BUNDLE}.${process.pid}.tmp`;
-  await build({
-    entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: tmp,
-    logLevel: 'warning',
-  });
-  // Rename is atomic: a concurrent start never runs a half-written bundle.
-  fs.renameSync(tmp, BUNDLE);
+  // The command's bundle is written last: its date is what isFresh() compares.
+  for (const [name, entry] of Object.entries(ENTRIES).reverse()) {
+    const out = path.join(root, 'dist', name);
+    const tmp = `${out}.${process.pid}.tmp`;
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile: tmp,
+      logLevel: 'warning',
+    });
+    // Rename is atomic: a concurrent start never runs a half-written bundle.
+    fs.renameSync(tmp, out);
+  }
   return BUNDLE;
 }
 

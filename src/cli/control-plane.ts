@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { builtinRegistry } from '../api/index.ts';
@@ -11,8 +10,9 @@ import {
   ensureServingCertificates,
   TokenAuthenticator,
 } from '../apiserver/index.ts';
-import { LeaderElection, RestClient, stderrLogger } from '../client/index.ts';
+import { RestClient, runWhileLeading, stderrLogger } from '../client/index.ts';
 import { runControllers } from '../controllers/index.ts';
+import { startSchedulerThread } from '../scheduler/thread.ts';
 import { openStore, startCompactor, type Backend } from '../store/index.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 
@@ -102,51 +102,33 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     rotation.unref();
     cleanups.unshift(() => clearInterval(rotation));
     const url = apiserver.url;
+    const client = new RestClient({
+      server: url,
+      token,
+      caPem: tls.caPem,
+      userAgent: 'wharf-control-plane',
+    });
+    cleanups.unshift(() => client.close());
     await step(
       'starting controllers (garbage collector, namespace, service accounts, root CA)',
       progress,
       async () => {
-        const client = new RestClient({
-          server: url,
-          token,
-          caPem: tls.caPem,
-          userAgent: 'wharf-controller-manager',
-        });
-        const stop = new AbortController();
-        // Several control planes on one etcd run their controllers one at a time: whoever
-        // holds the lease runs them; the others wait to take over.
-        const election = new LeaderElection(client, {
-          namespace: 'kube-system',
-          name: 'wharf-controller-manager',
-          identity: `${os.hostname()}_${randomUUID()}`,
-        });
-        let controllers: Promise<void> = Promise.resolve();
-        const campaign = (async () => {
-          while (!stop.signal.aborted) {
-            await election.run(
-              {
-                onStartedLeading: (leading) => {
-                  controllers = runControllers(
-                    { client, registry, caPem: tls.caPem, log: stderrLogger },
-                    leading,
-                  ).catch((err: unknown) =>
-                    stderrLogger.error({ err }, 'BUG: the controller manager stopped'),
-                  );
-                },
-              },
-              stop.signal,
-            );
-            await controllers;
-          }
-        })();
-        cleanups.unshift(async () => {
-          stop.abort();
-          await campaign;
-          await controllers;
-          client.close();
-        });
+        cleanups.unshift(
+          runWhileLeading(client, 'wharf-controller-manager', stderrLogger, (leading) =>
+            runControllers({ client, registry, caPem: tls.caPem, log: stderrLogger }, leading),
+          ),
+        );
       },
     );
+    await step('starting scheduler', progress, async () => {
+      const thread = startSchedulerThread({
+        server: url,
+        token,
+        caPem: tls.caPem,
+        host: os.hostname(),
+      });
+      cleanups.unshift(() => thread.stop());
+    });
     const kubeconfigPath = path.join(dataDir, 'kubeconfig.yaml');
     writeKubeconfig(kubeconfigPath, { server: url, caPem: tls.caPem, token });
     let closed = false;

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../api/index.ts';
+import { SchedulerCache } from '../cache.ts';
+import { SUCCESS, unschedulable, type FilterPlugin, type ScorePlugin } from '../framework/index.ts';
+import { numFeasibleNodesToFind, schedulePod } from './schedule-pod.ts';
+
+const node = (name: string, cpu = '4'): KubeObject => ({
+  metadata: { name, labels: { size: cpu } },
+  status: { allocatable: { cpu, memory: '8Gi', pods: '110' } },
+});
+const pod: KubeObject = {
+  metadata: { name: 'p', namespace: 'default', uid: 'p' },
+  spec: { containers: [] },
+};
+
+const onlyBig: FilterPlugin = {
+  name: 'OnlyBig',
+  filter: (_s, _p, n) => (n.allocatable.milliCPU >= 8000 ? SUCCESS : unschedulable('too small')),
+};
+const preferMostCpu: ScorePlugin = {
+  name: 'MostCpu',
+  weight: 1,
+  score: (_s, _p, n) => n.allocatable.milliCPU,
+};
+
+describe('one scheduling decision', () => {
+  it('filters, scores and picks the best node', () => {
+    const cache = new SchedulerCache();
+    for (const [n, cpu] of [
+      ['a', '4'],
+      ['b', '8'],
+      ['c', '16'],
+    ] as const)
+      cache.upsertNode(node(n, cpu));
+    const result = schedulePod(pod, cache.snapshot(), {
+      filters: [onlyBig],
+      scores: [preferMostCpu],
+      startIndex: 0,
+    });
+    assert.equal(result.node, 'c');
+    assert.equal(result.feasible, 2);
+    assert.deepEqual(result.statuses.get('a'), {
+      code: 'Unschedulable',
+      reasons: ['too small'],
+      plugin: 'OnlyBig',
+    });
+  });
+
+  it('reports every node when nothing fits', () => {
+    const cache = new SchedulerCache();
+    cache.upsertNode(node('a', '4'));
+    const result = schedulePod(pod, cache.snapshot(), {
+      filters: [onlyBig],
+      scores: [],
+      startIndex: 0,
+    });
+    assert.equal(result.node, undefined);
+    assert.equal(result.statuses.size, 1);
+  });
+
+  it('counts an assumed pod at once, and drops it when forgotten', () => {
+    const cache = new SchedulerCache();
+    cache.upsertNode(node('a', '4'));
+    const heavy: KubeObject = {
+      metadata: { name: 'h', namespace: 'default', uid: 'h' },
+      spec: { containers: [{ name: 'c', resources: { requests: { cpu: '3' } } }] },
+    };
+    cache.assume(heavy, 'a');
+    assert.equal(cache.snapshot().get('a')!.requested.milliCPU, 3000);
+    assert.equal(cache.snapshot().get('a')!.requested.pods, 1);
+    cache.forget(heavy);
+    assert.equal(cache.snapshot().get('a')!.requested.milliCPU, 0);
+  });
+
+  it('looks at a share of the nodes in big clusters, as kube-scheduler does', () => {
+    assert.equal(numFeasibleNodesToFind(50), 50);
+    assert.equal(numFeasibleNodesToFind(1000), 420);
+    assert.equal(numFeasibleNodesToFind(5000), 500);
+    assert.equal(numFeasibleNodesToFind(200), 100);
+  });
+});

@@ -1,0 +1,104 @@
+import type { KubeObject } from '../../api/index.ts';
+import type {
+  CycleState,
+  FilterPlugin,
+  NodeInfo,
+  ScorePlugin,
+  Snapshot,
+  Status,
+} from '../framework/index.ts';
+
+// One scheduling decision, pure: filter nodes (stopping, like kube-scheduler, once enough
+// feasible ones are found in big clusters, starting where the last cycle stopped), score
+// the feasible ones with every score plugin, and pick the best (ties at random). It reads
+// the snapshot and returns a value; binding is someone else's job.
+
+export interface ScheduleResult {
+  /** The chosen node, when one fits. */
+  node?: string;
+  /** Why each rejected node was rejected (by node name). */
+  statuses: Map<string, Status>;
+  /** A pre-filter rejection that applies to every node. */
+  preFilterStatus?: Status;
+  evaluated: number;
+  feasible: number;
+}
+
+const MIN_FEASIBLE_NODES = 100;
+
+/** kube-scheduler's adaptive percentageOfNodesToScore. */
+export function numFeasibleNodesToFind(total: number): number {
+  if (total < MIN_FEASIBLE_NODES) return total;
+  const percentage = Math.max(5, 50 - Math.floor(total / 125));
+  return Math.max(MIN_FEASIBLE_NODES, Math.floor((total * percentage) / 100));
+}
+
+export interface ScheduleOptions {
+  filters: FilterPlugin[];
+  scores: ScorePlugin[];
+  /** Where to start looking, so that successive pods spread their search. */
+  startIndex: number;
+  random?: () => number;
+}
+
+export function schedulePod(
+  pod: KubeObject,
+  snapshot: Snapshot,
+  opts: ScheduleOptions,
+): ScheduleResult {
+  const state: CycleState = new Map();
+  const statuses = new Map<string, Status>();
+  const nodes = snapshot.nodes;
+  for (const f of opts.filters) {
+    if (!f.preFilter) continue;
+    const st = f.preFilter(state, pod, snapshot);
+    if (st.code !== 'Success') {
+      const status = { ...st, plugin: f.name };
+      for (const n of nodes) statuses.set(n.name, status);
+      return { statuses, preFilterStatus: status, evaluated: nodes.length, feasible: 0 };
+    }
+  }
+  const wanted = numFeasibleNodesToFind(nodes.length);
+  const feasible: NodeInfo[] = [];
+  let evaluated = 0;
+  for (let i = 0; i < nodes.length && feasible.length < wanted; i++) {
+    const node = nodes[(opts.startIndex + i) % nodes.length]!;
+    evaluated++;
+    let rejected: Status | undefined;
+    for (const f of opts.filters) {
+      const st = f.filter(state, pod, node, snapshot);
+      if (st.code !== 'Success') {
+        rejected = { ...st, plugin: f.name };
+        break;
+      }
+    }
+    if (rejected) statuses.set(node.name, rejected);
+    else feasible.push(node);
+  }
+  const result = { statuses, evaluated, feasible: feasible.length };
+  if (feasible.length === 0) return result;
+  if (feasible.length === 1) return { ...result, node: feasible[0]!.name };
+
+  const total = new Map<string, number>(feasible.map((n) => [n.name, 0]));
+  for (const s of opts.scores) {
+    if (s.preScore && s.preScore(state, pod, feasible, snapshot).code !== 'Success') continue;
+    const scores = new Map<string, number>();
+    for (const n of feasible) scores.set(n.name, s.score(state, pod, n, snapshot));
+    s.normalizeScore?.(state, pod, scores);
+    for (const [name, v] of scores) total.set(name, total.get(name)! + v * s.weight);
+  }
+  const random = opts.random ?? Math.random;
+  let best: string | undefined;
+  let bestScore = -Infinity;
+  let ties = 0;
+  for (const [name, v] of total) {
+    if (v > bestScore) {
+      best = name;
+      bestScore = v;
+      ties = 1;
+    } else if (v === bestScore && random() < 1 / ++ties) {
+      best = name;
+    }
+  }
+  return { ...result, node: best };
+}

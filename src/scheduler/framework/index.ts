@@ -1,0 +1,9 @@
+export * from './types.ts';
+export {
+  emptyResources,
+  fromResourceList,
+  addResources,
+  subtractResources,
+  podRequests,
+  nodeAllocatable,
+} from './resources.ts';

@@ -1,0 +1,1 @@
+export { NAME, ERR_REASON, NodeName } from './node-name.ts';

@@ -1,0 +1,1 @@
+export { NAME, ERR_REASON, POD_NETWORK_LABEL, NodePorts } from './node-ports.ts';

@@ -1,0 +1,5 @@
+export {
+  NAME,
+  NodeResourcesBalancedAllocation,
+  balancedResourceScore,
+} from './node-resources-balanced-allocation.ts';

@@ -1,0 +1,7 @@
+export {
+  NAME,
+  NodeResourcesFit,
+  insufficientResources,
+  leastRequestedScore,
+  type NodeResourcesFitOptions,
+} from './node-resources-fit.ts';

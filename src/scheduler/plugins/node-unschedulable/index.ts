@@ -1,0 +1,1 @@
+export { NAME, ERR_REASON, NodeUnschedulable } from './node-unschedulable.ts';

@@ -1,0 +1,1 @@
+export { NAME, TaintToleration, untoleratedTaintReason } from './taint-toleration.ts';
