@@ -9,7 +9,7 @@ import {
   withDisruptionAllowedCondition,
   withPodCondition,
   type BudgetStatus,
-} from '../controllers/disruption/index.ts';
+} from '../api/disruption/index.ts';
 import { StatusError, badRequest, conflict, type Status } from './errors.ts';
 import { sendJson } from './http/respond.ts';
 import { deleteObject, type DeleteOptions } from './storage/delete.ts';

@@ -12,7 +12,7 @@ import {
   selectsPod,
   type BudgetSpec,
   type ScaleFinder,
-} from './budget.ts';
+} from '../../api/disruption/index.ts';
 import { workloadScaleFinder, type WorkloadCaches } from './scale.ts';
 
 // The budget arithmetic of Kubernetes' disruption controller, case by case.

@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.ts';
 import { builtinRegistry } from '../../api/index.ts';
 import { FakeClock, objectKey, type StoreReader } from '../../client/index.ts';
-import { DELETION_TIMEOUT_MS, rfc3339 } from './budget.ts';
+import { DELETION_TIMEOUT_MS, rfc3339 } from '../../api/disruption/index.ts';
 import {
   DisruptionController,
   type DisruptionCaches,
   type DisruptionClient,
 } from './controller.ts';
-import { STALE_POD_DISRUPTION_TIMEOUT_MS } from './disruption-target.ts';
+import { STALE_POD_DISRUPTION_TIMEOUT_MS } from '../../api/disruption/index.ts';
 
 // The controller against seeded caches: reconcile one item, then look at the API calls.
 

@@ -26,8 +26,12 @@ import {
   statusOf,
   type BudgetStatus,
   type ScaleFinder,
-} from './budget.ts';
-import { DISRUPTION_TARGET, staleDisruptionWait, withPodCondition } from './disruption-target.ts';
+} from '../../api/disruption/index.ts';
+import {
+  DISRUPTION_TARGET,
+  staleDisruptionWait,
+  withPodCondition,
+} from '../../api/disruption/index.ts';
 import {
   DEPLOYMENTS,
   REPLICA_SETS,

@@ -1,7 +1,7 @@
 import type { KubeObject, OwnerReference } from '../../api/index.ts';
 import { parseApiVersion } from '../../api/index.ts';
 import type { ResourceRef, StoreReader } from '../../client/index.ts';
-import { controllerOf, type ScaleFinder } from './budget.ts';
+import { controllerOf, type ScaleFinder } from '../../api/disruption/index.ts';
 
 // Where expectedPods comes from: the scale of the controller of each selected pod. As in
 // Kubernetes, the four built-in workload kinds are read from the informer caches

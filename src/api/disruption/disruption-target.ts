@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../api/index.ts';
+import type { KubeObject } from '../index.ts';
 import { rfc3339 } from './budget.ts';
 
 // The DisruptionTarget pod condition. The eviction API sets it (True,

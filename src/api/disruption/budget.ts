@@ -1,10 +1,10 @@
-import type { KubeObject, OwnerReference } from '../../api/index.ts';
+import type { KubeObject, OwnerReference } from '../index.ts';
 import {
   matchesLabels,
   selectorFromSpec,
   SelectorParseError,
   type LabelSelectorSpec,
-} from '../../api/selectors/index.ts';
+} from '../selectors/index.ts';
 
 // The arithmetic of a PodDisruptionBudget, as kube-controller-manager's disruption
 // controller does it (pkg/controller/disruption, Kubernetes 1.32). Pure functions of the
