@@ -108,6 +108,8 @@ async function apiFigures() {
       kind: 'Pod',
       metadata: { name: `pod-${i}`, labels: { app: 'bench', n: String(i % 10) } },
       spec: {
+        // This benchmark measures the API server: keep the default scheduler out of it.
+        schedulerName: 'api-benchmark',
         containers: [
           {
             name: 'main',
