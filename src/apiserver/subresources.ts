@@ -283,7 +283,8 @@ async function bind(call: SubresourceCall): Promise<void> {
         status: { ...status, conditions },
       };
     },
-    ctx,
+    // Kubernetes assigns the node in storage, outside the field manager: no managedFields.
+    { ...ctx, fieldManager: undefined },
     { validateUpdate: false },
   );
   return sendJson(res, 201, successStatus());
