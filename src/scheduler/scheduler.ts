@@ -12,7 +12,15 @@ import { SchedulerCache } from './cache.ts';
 import { findPreemption } from './core/preemption.ts';
 import { schedulePod } from './core/schedule-pod.ts';
 import { matchesLabels, selectorFromSpec } from '../api/selectors/index.ts';
-import type { FilterPlugin, ScorePlugin, Status } from './framework/index.ts';
+import {
+  nodeWithPods,
+  podRequests,
+  type FilterPlugin,
+  type NodeInfo,
+  type PodInfo,
+  type ScorePlugin,
+  type Status,
+} from './framework/index.ts';
 import { SchedulingQueue, type QueuedPod } from './queue.ts';
 
 // The default scheduler: informers keep the cache (nodes and their pods) and the queue
@@ -42,7 +50,11 @@ const BIND_CONCURRENCY = 16;
 export interface SchedulerPlugins {
   filters: FilterPlugin[];
   scores: ScorePlugin[];
-  failureMessage(nodeCount: number, statuses: Map<string, Status>): string;
+  failureMessage(
+    nodeCount: number,
+    statuses: Map<string, Status>,
+    preFilterStatus?: Status,
+  ): string;
 }
 
 function keyOf(pod: KubeObject): string {
@@ -83,6 +95,8 @@ export class Scheduler {
   readonly #priorityOf: (pod: KubeObject) => number;
   readonly #pdbs: ReturnType<InformerFactory['informerFor']>;
   #startIndex = 0;
+  /** Pending pods nominated to a node by preemption: node → uid → pod. */
+  readonly #nominated = new Map<string, Map<string, PodInfo>>();
   #binding = 0;
   #bindWaiters: (() => void)[] = [];
   /** Scheduling latency (first seen → bound) of recent pods, for /metrics and benchmarks. */
@@ -126,6 +140,7 @@ export class Scheduler {
       onAdd: (p) => this.#podChanged(p, true),
       onUpdate: (o, p) => this.#podChanged(p, specChanged(o, p)),
       onDelete: (p) => {
+        this.#nominate(p, undefined);
         this.queue.delete(keyOf(p));
         if (nodeNameOf(p)) {
           this.cache.removePod(p);
@@ -135,8 +150,36 @@ export class Scheduler {
     });
   }
 
+  /** Keeps the record of which pending pod is nominated to which node. */
+  #nominate(pod: KubeObject, node: string | undefined): void {
+    const uid = pod.metadata?.uid ?? '';
+    for (const [name, pods] of this.#nominated) {
+      if (pods.delete(uid) && pods.size === 0) this.#nominated.delete(name);
+    }
+    if (!node) return;
+    let pods = this.#nominated.get(node);
+    if (!pods) this.#nominated.set(node, (pods = new Map()));
+    pods.set(uid, { pod, requests: podRequests(pod) });
+  }
+
+  /** The node as `pod` must see it: with equal or higher priority nominated pods on it. */
+  #withNominated(pod: KubeObject, node: NodeInfo): NodeInfo {
+    const nominated = this.#nominated.get(node.name);
+    if (!nominated) return node;
+    const priority = this.#priorityOf(pod);
+    const uid = pod.metadata?.uid;
+    const extra = [...nominated.values()].filter(
+      (p) => p.pod.metadata?.uid !== uid && this.#priorityOf(p.pod) >= priority,
+    );
+    return extra.length === 0 ? node : nodeWithPods(node, [...node.pods, ...extra]);
+  }
+
   #podChanged(pod: KubeObject, mayFitNow: boolean): void {
     const key = keyOf(pod);
+    const nominatedTo = nodeNameOf(pod)
+      ? undefined
+      : (pod.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName;
+    this.#nominate(pod, nominatedTo || undefined);
     if (nodeNameOf(pod)) {
       this.queue.delete(key);
       if (isTerminal(pod)) {
@@ -181,11 +224,17 @@ export class Scheduler {
       filters: this.#plugins.filters,
       scores: this.#plugins.scores,
       startIndex: this.#startIndex,
+      withNominated:
+        this.#nominated.size > 0 ? (node) => this.#withNominated(pod, node) : undefined,
     });
     if (snapshot.nodes.length > 0)
       this.#startIndex = (this.#startIndex + result.evaluated) % snapshot.nodes.length;
     if (!result.node) {
-      let message = this.#plugins.failureMessage(snapshot.nodes.length, result.statuses);
+      let message = this.#plugins.failureMessage(
+        snapshot.nodes.length,
+        result.statuses,
+        result.preFilterStatus,
+      );
       const candidate = result.preFilterStatus
         ? undefined
         : findPreemption({
@@ -197,6 +246,7 @@ export class Scheduler {
             violatesBudget: (victim) => this.#violatesBudget(victim),
           });
       if (candidate) {
+        this.#nominate(pod, candidate.node);
         await this.#preempt(pod, candidate.node, candidate.victims);
       } else if (snapshot.nodes.length > 0) {
         // As kube-scheduler says why preemption could not help either.

@@ -1,11 +1,9 @@
 import type { KubeObject } from '../../api/index.ts';
 import {
-  addResources,
-  emptyResources,
+  nodeWithPods,
   type CycleState,
   type FilterPlugin,
   type NodeInfo,
-  type PodInfo,
   type Snapshot,
   type Status,
 } from '../framework/index.ts';
@@ -35,26 +33,6 @@ export interface PreemptionInput {
   violatesBudget(pod: KubeObject): boolean;
 }
 
-function withPods(node: NodeInfo, pods: PodInfo[]): NodeInfo {
-  let requested = emptyResources();
-  const usedHostPorts = new Set<string>();
-  for (const p of pods) {
-    requested = addResources(requested, p.requests);
-    const spec = (p.pod.spec ?? {}) as {
-      containers?: { ports?: { hostPort?: number; hostIP?: string; protocol?: string }[] }[];
-    };
-    for (const c of spec.containers ?? []) {
-      for (const port of c.ports ?? []) {
-        if (port.hostPort)
-          usedHostPorts.add(
-            `${port.protocol ?? 'TCP'}/${port.hostIP || '0.0.0.0'}/${port.hostPort}`,
-          );
-      }
-    }
-  }
-  return { ...node, pods, requested, usedHostPorts };
-}
-
 function fits(state: CycleState, input: PreemptionInput, node: NodeInfo): boolean {
   return input.filters.every(
     (f) => f.filter(state, input.pod, node, input.snapshot).code === 'Success',
@@ -78,7 +56,7 @@ function candidateOn(
   const lower = node.pods.filter((p) => input.priorityOf(p.pod) < priority);
   if (lower.length === 0) return undefined;
   const kept = node.pods.filter((p) => !lower.includes(p));
-  if (!fits(state, input, withPods(node, kept))) return undefined;
+  if (!fits(state, input, nodeWithPods(node, kept))) return undefined;
   // Reprieve: most important first; among equals, pods protected by a budget first.
   const ordered = [...lower].sort((a, b) => {
     const byPriority = input.priorityOf(b.pod) - input.priorityOf(a.pod);
@@ -88,7 +66,7 @@ function candidateOn(
   const victims: KubeObject[] = [];
   for (const p of ordered) {
     const trial = [...kept, p];
-    if (fits(state, input, withPods(node, trial))) kept.push(p);
+    if (fits(state, input, nodeWithPods(node, trial))) kept.push(p);
     else victims.push(p.pod);
   }
   return {

@@ -79,4 +79,37 @@ describe('one scheduling decision', () => {
     assert.equal(numFeasibleNodesToFind(5000), 500);
     assert.equal(numFeasibleNodesToFind(200), 100);
   });
+
+  it('counts pods nominated to a node when the view says so', () => {
+    const cache = new SchedulerCache();
+    cache.upsertNode(node('a', '4'));
+    const roomFor: FilterPlugin = {
+      name: 'RoomFor2Cpu',
+      filter: (_s, _p, n) =>
+        n.allocatable.milliCPU - n.requested.milliCPU >= 2000
+          ? SUCCESS
+          : unschedulable('Insufficient cpu'),
+    };
+    const nominated = {
+      pod: { metadata: { name: 'vip', uid: 'vip' } },
+      requests: { milliCPU: 3000, memory: 0, ephemeralStorage: 0, pods: 1, scalar: {} },
+    };
+    const free = schedulePod(pod, cache.snapshot(), {
+      filters: [roomFor],
+      scores: [],
+      startIndex: 0,
+    });
+    assert.equal(free.node, 'a');
+    const reserved = schedulePod(pod, cache.snapshot(), {
+      filters: [roomFor],
+      scores: [],
+      startIndex: 0,
+      withNominated: (n) => ({
+        ...n,
+        pods: [...n.pods, nominated],
+        requested: { ...n.requested, milliCPU: n.requested.milliCPU + 3000 },
+      }),
+    });
+    assert.equal(reserved.node, undefined, 'the room is held for the nominated pod');
+  });
 });

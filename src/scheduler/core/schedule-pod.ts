@@ -38,6 +38,11 @@ export interface ScheduleOptions {
   scores: ScorePlugin[];
   /** Where to start looking, so that successive pods spread their search. */
   startIndex: number;
+  /**
+   * The node as this pod must see it when other pods are nominated there (after a
+   * preemption): with those of equal or higher priority counted as if already placed.
+   */
+  withNominated?: (node: NodeInfo) => NodeInfo;
   random?: () => number;
 }
 
@@ -64,9 +69,10 @@ export function schedulePod(
   for (let i = 0; i < nodes.length && feasible.length < wanted; i++) {
     const node = nodes[(opts.startIndex + i) % nodes.length]!;
     evaluated++;
+    const view = opts.withNominated ? opts.withNominated(node) : node;
     let rejected: Status | undefined;
     for (const f of opts.filters) {
-      const st = f.filter(state, pod, node, snapshot);
+      const st = f.filter(state, pod, view, snapshot);
       if (st.code !== 'Success') {
         rejected = { ...st, plugin: f.name };
         break;

@@ -7,3 +7,4 @@ export {
   podRequests,
   nodeAllocatable,
 } from './resources.ts';
+export { nodeWithPods } from './node-info.ts';

@@ -1,0 +1,23 @@
+import { addResources, emptyResources } from './resources.ts';
+import type { NodeInfo, PodInfo } from './types.ts';
+
+/** `node` as it would be holding exactly `pods` (requests and host ports recomputed). */
+export function nodeWithPods(node: NodeInfo, pods: PodInfo[]): NodeInfo {
+  let requested = emptyResources();
+  const usedHostPorts = new Set<string>();
+  for (const p of pods) {
+    requested = addResources(requested, p.requests);
+    const spec = (p.pod.spec ?? {}) as {
+      containers?: { ports?: { hostPort?: number; hostIP?: string; protocol?: string }[] }[];
+    };
+    for (const c of spec.containers ?? []) {
+      for (const port of c.ports ?? []) {
+        if (port.hostPort)
+          usedHostPorts.add(
+            `${port.protocol ?? 'TCP'}/${port.hostIP || '0.0.0.0'}/${port.hostPort}`,
+          );
+      }
+    }
+  }
+  return { ...node, pods, requested, usedHostPorts };
+}
