@@ -11,6 +11,7 @@ import {
   notFound,
 } from '../errors.ts';
 import type { Admission } from './admission.ts';
+import { admitPodPriority } from './priority-admission.ts';
 import { decodeObject, encodeObject, objectKey } from './codec.ts';
 import { generateNameSuffix, jsonEqual, meta, newUid, specOf, timestamp } from './object-meta.ts';
 import type { WatchCache } from './watch-cache.ts';
@@ -124,6 +125,8 @@ export class ResourceStore {
     else delete m.generation;
     this.type.prepareForCreate?.(obj);
     this.type.normalize?.(obj);
+    if (this.type.group === '' && this.type.kind === 'Pod')
+      await admitPodPriority(this.deps.store, obj);
     this.deps.admission.applyDefaults(this.type, obj);
     if (this.type.namespaced)
       await this.#checkNamespaceOpen(namespace, m.name ?? m.generateName ?? '');
