@@ -10,7 +10,7 @@ import {
   parseQuantity,
   roundUpQuantity,
   type QuantityFormat,
-} from './index.ts';
+} from './quantity.ts';
 
 const N = 1_000_000_000n;
 
