@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RuntimeLabels, type ContainerSpec, type SandboxSpec } from '../types.ts';
+import {
+  containerCreateOptions,
+  cpuShares,
+  entrypointAndCmd,
+  sandboxCreateOptions,
+} from './config.ts';
+
+describe('docker create options', () => {
+  it('applies command and args over the image Entrypoint and Cmd as Kubernetes does', () => {
+    const cases: Array<[string, string[], string[], ReturnType<typeof entrypointAndCmd>]> = [
+      ['neither: the image decides', [], [], {}],
+      ['command only: Cmd is dropped', ['/bin/app'], [], { Entrypoint: ['/bin/app'] }],
+      ['args only: the image Entrypoint gets them', [], ['-v'], { Cmd: ['-v'] }],
+      ['both', ['/bin/app'], ['-v'], { Entrypoint: ['/bin/app'], Cmd: ['-v'] }],
+    ];
+    for (const [name, command, args, want] of cases) {
+      assert.deepEqual(entrypointAndCmd(command, args), want, name);
+    }
+  });
+
+  it('computes cpu shares as kubelet does', () => {
+    const cases: Array<[Parameters<typeof cpuShares>[0], number]> = [
+      [{}, 2],
+      [{ cpuRequestMillis: 1 }, 2],
+      [{ cpuRequestMillis: 250 }, 256],
+      [{ cpuRequestMillis: 1000 }, 1024],
+      [{ cpuLimitMillis: 500 }, 512],
+      [{ cpuRequestMillis: 100, cpuLimitMillis: 500 }, 102],
+    ];
+    for (const [resources, want] of cases) assert.equal(cpuShares(resources), want);
+  });
+
+  const sandbox: SandboxSpec = {
+    podUid: 'uid-1',
+    podName: 'web-0',
+    namespace: 'shop',
+    hostname: 'web-0',
+    hostNetwork: false,
+    ports: [
+      { containerPort: 80, hostPort: 8080, protocol: 'TCP' },
+      { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' },
+      { containerPort: 9090, protocol: 'TCP' },
+    ],
+    dns: { servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local'], options: ['ndots:5'] },
+  };
+
+  it('makes a sandbox with labels, hostname, DNS and hostPorts on the pod network', () => {
+    const body = sandboxCreateOptions(sandbox, {
+      instance: 'node-a',
+      network: 'wharf',
+      image: 'wharf/pause:1',
+    });
+    assert.equal(body.Hostname, 'web-0');
+    assert.equal(body.Labels?.[RuntimeLabels.kind], 'sandbox');
+    assert.equal(body.Labels?.[RuntimeLabels.instance], 'node-a');
+    assert.equal(body.Labels?.[RuntimeLabels.podUid], 'uid-1');
+    assert.equal(body.HostConfig?.NetworkMode, 'wharf');
+    assert.deepEqual(body.HostConfig?.Dns, ['10.96.0.10']);
+    assert.deepEqual(body.HostConfig?.DnsSearch, ['shop.svc.cluster.local']);
+    assert.deepEqual(body.HostConfig?.DnsOptions, ['ndots:5']);
+    assert.deepEqual(body.HostConfig?.PortBindings, {
+      '80/tcp': [{ HostPort: '8080' }],
+      '53/udp': [{ HostIp: '127.0.0.1', HostPort: '5353' }],
+    });
+    const host = sandboxCreateOptions(
+      { ...sandbox, hostNetwork: true },
+      { instance: 'node-a', network: 'wharf', image: 'wharf/pause:1' },
+    );
+    assert.equal(host.HostConfig?.NetworkMode, 'host');
+    assert.equal(host.Hostname, undefined);
+  });
+
+  const container: ContainerSpec = {
+    podUid: 'uid-1',
+    podName: 'web-0',
+    namespace: 'shop',
+    name: 'app',
+    attempt: 3,
+    hash: 'abc',
+    image: 'app:v1',
+    command: [],
+    args: ['serve'],
+    workingDir: '/srv',
+    env: [{ name: 'MODE', value: 'prod' }],
+    mounts: [{ hostPath: '/var/lib/wharf/v', containerPath: '/data', readOnly: true }],
+    tty: false,
+    stdin: true,
+    stdinOnce: true,
+    resources: { cpuRequestMillis: 250, cpuLimitMillis: 500, memoryLimitBytes: 64 << 20 },
+  };
+
+  it('makes a container that joins its sandbox, with limits, mounts and HOSTNAME', () => {
+    const body = containerCreateOptions(
+      container,
+      { id: 'sb1', hostname: 'web-0' },
+      { instance: 'node-a', image: 'app:v1' },
+    );
+    assert.equal(body.HostConfig?.NetworkMode, 'container:sb1');
+    assert.equal(body.HostConfig?.IpcMode, 'container:sb1');
+    assert.deepEqual(body.Env, ['HOSTNAME=web-0', 'MODE=prod']);
+    assert.equal(body.Entrypoint, undefined);
+    assert.deepEqual(body.Cmd, ['serve']);
+    assert.equal(body.WorkingDir, '/srv');
+    assert.equal(body.OpenStdin, true);
+    assert.equal(body.StdinOnce, true);
+    assert.equal(body.HostConfig?.CpuShares, 256);
+    assert.equal(body.HostConfig?.CpuPeriod, 100_000);
+    assert.equal(body.HostConfig?.CpuQuota, 50_000);
+    assert.equal(body.HostConfig?.Memory, 64 << 20);
+    assert.equal(body.HostConfig?.MemorySwap, 64 << 20);
+    assert.deepEqual(body.HostConfig?.Mounts, [
+      { Type: 'bind', Source: '/var/lib/wharf/v', Target: '/data', ReadOnly: true },
+    ]);
+    assert.deepEqual(body.HostConfig?.LogConfig, {
+      Type: 'json-file',
+      Config: { 'max-size': '10m', 'max-file': '2' },
+    });
+    assert.equal(body.Labels?.[RuntimeLabels.attempt], '3');
+    assert.equal(body.Labels?.[RuntimeLabels.hash], 'abc');
+    assert.equal(body.Labels?.[RuntimeLabels.sandbox], 'sb1');
+    assert.equal(body.Labels?.[RuntimeLabels.container], 'app');
+  });
+
+  it('leaves a HOSTNAME the pod sets itself alone', () => {
+    const body = containerCreateOptions(
+      { ...container, env: [{ name: 'HOSTNAME', value: 'mine' }] },
+      { id: 'sb1', hostname: 'web-0' },
+      { instance: 'node-a', image: 'app:v1' },
+    );
+    assert.deepEqual(body.Env, ['HOSTNAME=mine']);
+  });
+});

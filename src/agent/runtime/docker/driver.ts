@@ -1,0 +1,290 @@
+import { Agent } from 'node:http';
+import Docker from 'dockerode';
+import { stderrLogger, type Logger } from '../../../client/index.ts';
+import {
+  RuntimeError,
+  RuntimeLabels,
+  type ContainerSpec,
+  type ContainerStatus,
+  type ExecOptions,
+  type ExecSession,
+  type ImagePullPolicy,
+  type LogLine,
+  type LogOptions,
+  type RuntimeCapabilities,
+  type RuntimeDriver,
+  type RuntimeVersion,
+  type SandboxSpec,
+  type SandboxStatus,
+} from '../types.ts';
+import {
+  containerCreateOptions,
+  KIND_CONTAINER,
+  KIND_SANDBOX,
+  sandboxCreateOptions,
+} from './config.ts';
+import { defaultSocketPath, engineMessage, statusCode } from './engine.ts';
+import { DieEventWatcher, type DieEvent } from './events.ts';
+import { startExec } from './exec.ts';
+import { ensureImage, formatImage, parseImage } from './images.ts';
+import { containerLogs } from './logs.ts';
+import { DEFAULT_NETWORK, ensureNetwork, type PodNetwork } from './network.ts';
+import { ensurePauseImage } from './pause.ts';
+import { engineCall, InstanceObjects } from './objects.ts';
+import { sandboxStatus, statusFromDieEvent } from './status.ts';
+
+// The docker runtime: a pod is a pause container holding the network (and IPC)
+// namespace on a user-defined bridge, plus one engine container per container spec that
+// joins it. Everything carries this instance's labels; ids that are not ours are treated
+// as missing. Exits come from the engine's event stream.
+
+export const DOCKER_RUNTIME = 'docker' as const;
+
+export interface DockerDriverOptions {
+  /** Scopes every object this driver creates and sees. */
+  instance: string;
+  /** Default: `DOCKER_HOST` (unix://) or /var/run/docker.sock. */
+  socketPath?: string;
+  /** Default: `wharf`, 10.88.0.0/16. */
+  network?: PodNetwork;
+  log?: Logger;
+}
+
+/** Seconds a sandbox gets to stop; the pause process exits at once on SIGTERM. */
+const SANDBOX_GRACE_SECONDS = 2;
+
+export async function createDockerDriver(options: DockerDriverOptions): Promise<RuntimeDriver> {
+  const socketPath = options.socketPath ?? defaultSocketPath();
+  const log = options.log ?? stderrLogger;
+  const network = options.network ?? DEFAULT_NETWORK;
+  const agent = new Agent({ keepAlive: true });
+  // dockerode's types lack docker-modem's `agent`; our own agent is destroyed on close.
+  const engineOptions: Docker.DockerOptions & { agent: Agent } = { socketPath, agent };
+  const docker = new Docker(engineOptions);
+  const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      agent.destroy();
+      const message = `docker runtime: ${what}: ${engineMessage(err)}`;
+      throw new RuntimeError('Unavailable', message, { cause: err });
+    }
+  };
+  const info = await step(`connecting to ${socketPath}`, () => docker.info());
+  await step('preparing the pod network', () => ensureNetwork(docker, network, log));
+  await step('preparing the pause image', () => ensurePauseImage(docker));
+  const driver = new DockerDriver(docker, agent, { ...options, network, log }, info);
+  await step('watching engine events', () => driver.watch());
+  return driver;
+}
+
+class DockerDriver implements RuntimeDriver {
+  readonly name = DOCKER_RUNTIME;
+  readonly #docker: Docker;
+  readonly #agent: Agent;
+  readonly #instance: string;
+  readonly #network: PodNetwork;
+  readonly #log: Logger;
+  readonly #capabilities: RuntimeCapabilities;
+  readonly #listeners = new Set<(status: ContainerStatus) => void>();
+  readonly #objects: InstanceObjects;
+  readonly #events: DieEventWatcher;
+
+  constructor(
+    docker: Docker,
+    agent: Agent,
+    options: Required<Pick<DockerDriverOptions, 'instance' | 'network' | 'log'>>,
+    info: { MemoryLimit?: boolean; CpuCfsQuota?: boolean },
+  ) {
+    this.#docker = docker;
+    this.#agent = agent;
+    this.#instance = options.instance;
+    this.#network = options.network;
+    this.#log = options.log;
+    this.#objects = new InstanceObjects(docker, options.instance);
+    const notes: string[] = [];
+    if (!info.MemoryLimit) notes.push('the docker engine does not support memory limits');
+    if (!info.CpuCfsQuota) notes.push('the docker engine does not support CPU quotas');
+    this.#capabilities = {
+      podNetwork: 'pod',
+      enforcesLimits: notes.length === 0,
+      runsImages: true,
+      notes,
+    };
+    this.#events = new DieEventWatcher(
+      docker,
+      [`${RuntimeLabels.instance}=${this.#instance}`, `${RuntimeLabels.kind}=${KIND_CONTAINER}`],
+      (event) => void this.#reportExit(event),
+      this.#log,
+    );
+  }
+
+  watch(): Promise<void> {
+    return this.#events.start();
+  }
+
+  capabilities(): RuntimeCapabilities {
+    return structuredClone(this.#capabilities);
+  }
+
+  async version(): Promise<RuntimeVersion> {
+    const v = await engineCall('reading the engine version', () => this.#docker.version());
+    return { name: DOCKER_RUNTIME, version: v.Version };
+  }
+
+  ensureImage(image: string, policy: ImagePullPolicy, signal?: AbortSignal): Promise<string> {
+    return ensureImage(this.#docker, image, policy, signal);
+  }
+
+  async runSandbox(spec: SandboxSpec): Promise<SandboxStatus> {
+    const pod = `${spec.namespace}/${spec.podName}`;
+    const image = await engineCall('preparing the pause image', () =>
+      ensurePauseImage(this.#docker),
+    );
+    const body = sandboxCreateOptions(spec, {
+      instance: this.#instance,
+      network: this.#network.name,
+      image,
+    });
+    let container: Docker.Container;
+    try {
+      container = await this.#docker.createContainer(body);
+    } catch (err) {
+      throw new RuntimeError(
+        'CreateContainer',
+        `creating the sandbox of ${pod}: ${engineMessage(err)}`,
+      );
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      await this.#objects.forceRemove(container.id);
+      throw new RuntimeError(
+        'RunContainer',
+        `starting the sandbox of ${pod}: ${engineMessage(err)}`,
+      );
+    }
+    const [item] = await this.#objects.list(KIND_SANDBOX, { id: container.id });
+    if (!item) throw new RuntimeError('NotFound', `the sandbox of ${pod} vanished`);
+    return sandboxStatus(item, this.#network.name);
+  }
+
+  async stopSandbox(id: string): Promise<void> {
+    await this.stopContainer(id, SANDBOX_GRACE_SECONDS);
+  }
+
+  async removeSandbox(id: string): Promise<void> {
+    if (!(await this.#objects.inspect(id, KIND_SANDBOX))) return;
+    const label = `${RuntimeLabels.sandbox}=${id}`;
+    for (const c of await this.#objects.list(KIND_CONTAINER, { label })) {
+      await this.#objects.forceRemove(c.Id);
+    }
+    await this.#objects.forceRemove(id);
+  }
+
+  async listSandboxes(): Promise<SandboxStatus[]> {
+    const items = await this.#objects.list(KIND_SANDBOX);
+    return items.map((item) => sandboxStatus(item, this.#network.name));
+  }
+
+  async createContainer(sandboxId: string, spec: ContainerSpec): Promise<string> {
+    const sandbox = await this.#objects.inspect(sandboxId, KIND_SANDBOX);
+    if (!sandbox) throw new RuntimeError('NotFound', `sandbox ${sandboxId} not found`);
+    const body = containerCreateOptions(
+      spec,
+      { id: sandbox.Id, hostname: sandbox.Config.Hostname },
+      { instance: this.#instance, image: formatImage(parseImage(spec.image)) },
+    );
+    try {
+      return (await this.#docker.createContainer(body)).id;
+    } catch (err) {
+      throw new RuntimeError('CreateContainer', engineMessage(err), { cause: err });
+    }
+  }
+
+  /** Not checked for ownership: ids to start come from this driver's create. */
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(id).start();
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 304) return; // already running
+      if (code === 404) throw new RuntimeError('NotFound', `container ${id} not found`);
+      throw new RuntimeError('RunContainer', engineMessage(err), { cause: err });
+    }
+  }
+
+  async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
+    const info = await this.#objects.inspect(id);
+    if (!info?.State.Running) return;
+    try {
+      // The engine sends the stop signal, waits `t` seconds, kills, and answers once
+      // the container is down.
+      await this.#docker.getContainer(id).stop({ t: Math.max(0, Math.ceil(gracePeriodSeconds)) });
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 304 || code === 404) return;
+      throw new RuntimeError('Unavailable', `stopping ${id}: ${engineMessage(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    if (await this.#objects.inspect(id)) await this.#objects.forceRemove(id);
+  }
+
+  async listContainers(): Promise<ContainerStatus[]> {
+    const items = await this.#objects.list(KIND_CONTAINER);
+    const statuses = await Promise.all(items.map((item) => this.#objects.status(item.Id)));
+    return statuses.filter((s): s is ContainerStatus => s !== undefined);
+  }
+
+  async inspectContainer(id: string): Promise<ContainerStatus> {
+    const status = await this.#objects.status(id);
+    if (!status) throw new RuntimeError('NotFound', `container ${id} not found`);
+    return status;
+  }
+
+  onContainerExit(listener: (status: ContainerStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async *logs(id: string, options: LogOptions): AsyncIterable<LogLine> {
+    const info = await this.#objects.inspect(id);
+    if (!info) throw new RuntimeError('NotFound', `container ${id} not found`);
+    yield* containerLogs(this.#docker, id, info.Config.Tty, options);
+  }
+
+  async exec(id: string, options: ExecOptions): Promise<ExecSession> {
+    const info = await this.#objects.inspect(id);
+    if (!info) throw new RuntimeError('NotFound', `container ${id} not found`);
+    if (!info.State.Running) throw new RuntimeError('NotRunning', `container ${id} is not running`);
+    return startExec(this.#docker, id, options, this.#log);
+  }
+
+  async close(): Promise<void> {
+    this.#events.close();
+    this.#listeners.clear();
+    this.#agent.destroy();
+  }
+
+  async #reportExit(event: DieEvent): Promise<void> {
+    let status: ContainerStatus | undefined;
+    try {
+      status = await this.#objects.status(event.id);
+    } catch (err) {
+      this.#log.warn({ err, container: event.id }, 'inspecting an exited container failed');
+    }
+    status ??= statusFromDieEvent(event.id, event.attributes, event.timeNano);
+    if (status.state === 'running') return; // restarted meanwhile; its next exit reports
+    for (const listener of this.#listeners) {
+      try {
+        listener(status);
+      } catch (err) {
+        this.#log.error({ err, container: event.id }, 'container exit listener threw (a bug)');
+      }
+    }
+  }
+}
