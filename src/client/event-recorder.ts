@@ -43,11 +43,20 @@ export class EventRecorder {
     this.#log = log;
   }
 
-  /** Records `reason`/`message` about `obj` (type Normal or Warning). Never throws. */
-  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  /**
+   * Records `reason`/`message` about `obj` (type Normal or Warning). `fieldPath` names a
+   * part of it, as the kubelet's `spec.containers{web}`. Never throws.
+   */
+  event(
+    obj: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    fieldPath?: string,
+  ): void {
     const m = obj.metadata ?? {};
     const namespace = m.namespace || 'default';
-    const key = `${m.uid}/${type}/${reason}/${message}`;
+    const key = `${m.uid}/${fieldPath ?? ''}/${type}/${reason}/${message}`;
     const now = Date.now();
     const event: KubeObject = {
       apiVersion: 'v1',
@@ -60,6 +69,7 @@ export class EventRecorder {
         name: m.name,
         uid: m.uid,
         resourceVersion: m.resourceVersion,
+        ...(fieldPath ? { fieldPath } : {}),
       },
       reason,
       message,

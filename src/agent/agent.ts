@@ -1,0 +1,182 @@
+import {
+  EventRecorder,
+  Informer,
+  InformerFactory,
+  realClock,
+  type Clock,
+  type Logger,
+  type ResourceRef,
+  type RestClient,
+} from '../client/index.ts';
+import type { Pod } from './k8s-types.ts';
+import { NodeHeartbeat } from './node/node-heartbeat.ts';
+import { defaultHostIP, nodeStatus, type NodeFacts } from './node/node-object.ts';
+import { createPodConfig } from './pods/pod-config-adapter.ts';
+import { PodWorkers, PODS } from './pods/pod-workers.ts';
+import type { PodEvents } from './pods/start-container.ts';
+import { ProbeManager } from './probes/probe-manager.ts';
+import { runProbe } from './probes/run-probe.ts';
+import type { RuntimeDriver } from './runtime/types.ts';
+import { AgentServer } from './server/agent-server.ts';
+
+// The node agent, start to finish: serve the streaming endpoint, register the Node, adopt
+// what the runtime still runs, then keep the pods bound to this node in line with their
+// specs while the heartbeat tells the control plane the node is alive.
+
+export interface AgentOptions {
+  client: RestClient;
+  nodeName: string;
+  runtime: RuntimeDriver;
+  dataDir: string;
+  /** The node's address; default: the address of the interface with the default route. */
+  hostIP?: string;
+  /** Address and port of the agent's HTTPS endpoint; port 0 picks a free one. */
+  listenHost?: string;
+  port?: number;
+  tls: { certPem: string; keyPem: string };
+  /** Bearer token the API server presents when it proxies logs, exec and port-forward. */
+  proxyToken: string;
+  kubeletVersion: string;
+  labels?: Record<string, string>;
+  log: Logger;
+  clock?: Clock;
+  progress?: (line: string) => void;
+}
+
+export interface RunningAgent {
+  nodeName: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const CONFIG_MAPS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  resource: 'configmaps',
+  namespaced: true,
+};
+const SECRETS: ResourceRef = { group: '', version: 'v1', resource: 'secrets', namespaced: true };
+const SERVICES: ResourceRef = { group: '', version: 'v1', resource: 'services', namespaced: true };
+const RESYNC_MS = 10_000;
+
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const clock = opts.clock ?? realClock;
+  const hostIP = opts.hostIP ?? defaultHostIP();
+  const { runtime, client, log } = opts;
+  const stop = new AbortController();
+  const progress = opts.progress ?? (() => undefined);
+
+  const recorder = new EventRecorder(client, 'kubelet', opts.nodeName, log);
+  const asPod = (pod: Pod) =>
+    ({ ...pod, apiVersion: 'v1', kind: 'Pod' }) as Parameters<EventRecorder['event']>[0];
+  const fieldPath = (pod: Pod, container?: string) => {
+    if (!container) return undefined;
+    const init = pod.spec?.initContainers?.some((c) => c.name === container);
+    return `spec.${init ? 'initContainers' : 'containers'}{${container}}`;
+  };
+  const events: PodEvents = {
+    normal: (pod, reason, message, container) =>
+      recorder.event(asPod(pod), 'Normal', reason, message, fieldPath(pod, container)),
+    warning: (pod, reason, message, container) =>
+      recorder.event(asPod(pod), 'Warning', reason, message, fieldPath(pod, container)),
+  };
+
+  const factory = new InformerFactory(client, { logger: log });
+  const podInformer = new Informer<Pod>(client, PODS, {
+    fieldSelector: `spec.nodeName=${opts.nodeName}`,
+    logger: log,
+  });
+  const configMaps = factory.informerFor(CONFIG_MAPS);
+  const secrets = factory.informerFor(SECRETS);
+  const services = factory.informerFor(SERVICES);
+
+  const [version, capabilities] = [await runtime.version(), runtime.capabilities()];
+  const facts: NodeFacts = {
+    nodeName: opts.nodeName,
+    hostIP,
+    dataDir: opts.dataDir,
+    port: 0,
+    runtime: version,
+    runtimeName: runtime.name,
+    capabilities,
+    kubeletVersion: opts.kubeletVersion,
+    ...(opts.labels ? { labels: opts.labels } : {}),
+  };
+  const allocatable = nodeStatus(facts).allocatable ?? {};
+  const { config, volumes } = createPodConfig({
+    dataDir: opts.dataDir,
+    nodeName: opts.nodeName,
+    hostIP,
+    allocatable,
+    configMaps: configMaps.store,
+    secrets: secrets.store,
+    services: services.store,
+    client,
+  });
+
+  const workers = new PodWorkers({
+    client,
+    runtime,
+    config,
+    volumes,
+    events,
+    probes: (probeEvents) =>
+      new ProbeManager((probe, target) => runProbe(runtime, probe, target), probeEvents, clock),
+    hostIP,
+    clock,
+    log,
+  });
+
+  const server = new AgentServer({
+    host: opts.listenHost ?? '0.0.0.0',
+    port: opts.port ?? 0,
+    tls: opts.tls,
+    token: opts.proxyToken,
+    runtime,
+    findPod: (ns, name) => workers.findPod(ns, name),
+    hostIP,
+    log,
+  });
+  facts.port = await server.listen();
+
+  const heartbeat = new NodeHeartbeat(client, facts, clock, log);
+  await heartbeat.register();
+  progress(`  node ${opts.nodeName} registered (${runtime.name} runtime, ${hostIP})`);
+  for (const note of capabilities.notes) log.warn({}, `agent: ${note}`);
+
+  workers.adopt(await runtime.listContainers(), await runtime.listSandboxes());
+  podInformer.addEventHandler({
+    onAdd: (pod) => workers.update(pod),
+    onUpdate: (_old, pod) => workers.update(pod),
+    onDelete: (pod) => workers.remove(pod),
+  });
+  const byNamespace = (obj: { metadata?: { namespace?: string } }) =>
+    workers.resyncAll((pod) => pod.metadata?.namespace === obj.metadata?.namespace);
+  for (const informer of [configMaps, secrets]) {
+    informer.addEventHandler({
+      onAdd: byNamespace,
+      onUpdate: (_o, n) => byNamespace(n),
+      onDelete: byNamespace,
+    });
+  }
+  podInformer.start(stop.signal);
+  factory.start(stop.signal);
+  await Promise.all([podInformer.waitForSync(stop.signal), factory.waitForSync(stop.signal)]);
+  workers.removeAllExcept(new Set(podInformer.store.list().map((p) => p.metadata!.uid!)));
+
+  const running = Promise.all([workers.run(stop.signal), heartbeat.run(stop.signal)]);
+  const resync = setInterval(() => workers.resyncAll(), RESYNC_MS);
+  return {
+    nodeName: opts.nodeName,
+    port: facts.port,
+    async close() {
+      clearInterval(resync);
+      stop.abort();
+      await podInformer.stop();
+      await factory.stop();
+      await server.close();
+      await running.catch(() => undefined);
+      await runtime.close();
+    },
+  };
+}

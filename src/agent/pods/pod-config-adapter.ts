@@ -1,0 +1,133 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { KubeObject } from '../../api/index.ts';
+import {
+  NAMESPACE_INDEX,
+  namespaceIndex,
+  type ResourceRef,
+  type RestClient,
+  type StoreReader,
+} from '../../client/index.ts';
+import type { Pod } from '../k8s-types.ts';
+import {
+  PodVolumes as VolumeSet,
+  resolveEnvironment,
+  type ConfigSources,
+  type Pod as ConfigPod,
+} from '../pod-config/index.ts';
+import type { PodConfig } from './start-container.ts';
+import type { PodVolumes } from './sync-pod.ts';
+
+// The pod-config library fed from the agent's informer caches: ConfigMaps, Secrets and
+// Services are read from memory, service-account tokens come from the TokenRequest API.
+// One volume set per pod lives under `<dataDir>/pods/<uid>/volumes`.
+
+export interface PodConfigDeps {
+  dataDir: string;
+  nodeName: string;
+  hostIP: string;
+  allocatable: Record<string, string>;
+  configMaps: StoreReader;
+  secrets: StoreReader;
+  services: StoreReader;
+  client: RestClient;
+}
+
+const SERVICE_ACCOUNTS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  resource: 'serviceaccounts',
+  namespaced: true,
+};
+
+export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volumes: PodVolumes } {
+  try {
+    deps.services.addIndexer(NAMESPACE_INDEX, namespaceIndex);
+  } catch {
+    // Already indexed by another user of the same informer.
+  }
+  const sets = new Map<string, VolumeSet>();
+  const setFor = (uid: string) => {
+    let set = sets.get(uid);
+    if (!set) {
+      set = new VolumeSet(path.join(deps.dataDir, 'pods', uid, 'volumes'));
+      sets.set(uid, set);
+    }
+    return set;
+  };
+  const sources = (podIPs: string[]): ConfigSources => ({
+    configMap: (ns, name) => deps.configMaps.get(`${ns}/${name}`),
+    secret: (ns, name) => deps.secrets.get(`${ns}/${name}`),
+    services: (ns) => {
+      const own = deps.services.byIndex(NAMESPACE_INDEX, ns);
+      const api = deps.services.get('default/kubernetes');
+      return api && ns !== 'default' ? [...own, api] : own;
+    },
+    nodeName: deps.nodeName,
+    hostIP: deps.hostIP,
+    podIPs,
+    nodeAllocatable: deps.allocatable,
+    serviceAccountToken: async (
+      pod: KubeObject,
+      audience: string | undefined,
+      expirationSeconds: number,
+    ) => {
+      const meta = pod.metadata!;
+      const account =
+        (pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName || 'default';
+      const answer = await deps.client.createSubresource<{ status?: { token?: string } }>(
+        SERVICE_ACCOUNTS,
+        meta.namespace!,
+        account,
+        'token',
+        {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: {
+            ...(audience ? { audiences: [audience] } : {}),
+            expirationSeconds,
+            boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: meta.name, uid: meta.uid },
+          },
+        },
+      );
+      return answer.status?.token ?? '';
+    },
+  });
+  const podIPs = (pod: Pod) =>
+    (pod.status?.podIPs ?? []).map((p) => p.ip).filter((ip): ip is string => !!ip);
+
+  const config: PodConfig = {
+    async environment(pod, container, ips) {
+      return resolveEnvironment(pod as ConfigPod, container as never, sources(ips)).env;
+    },
+    async mounts(pod, container, env) {
+      const mounts = await setFor(pod.metadata!.uid!).mountsFor(container as never, env);
+      return mounts.map((m) => ({
+        hostPath: m.hostPath,
+        containerPath: m.containerPath,
+        readOnly: m.readOnly,
+      }));
+    },
+  };
+  const ready = new Set<string>();
+  const volumes: PodVolumes = {
+    async setUp(pod) {
+      const uid = pod.metadata!.uid!;
+      const set = setFor(uid);
+      // The first pass lays the volumes out; later ones rewrite what changed, atomically.
+      if (ready.has(uid)) await set.update(pod as ConfigPod, sources(podIPs(pod)));
+      else {
+        await set.setUp(pod as ConfigPod, sources(podIPs(pod)));
+        ready.add(uid);
+      }
+    },
+    async tearDown(uid) {
+      const set = sets.get(uid) ?? new VolumeSet(path.join(deps.dataDir, 'pods', uid, 'volumes'));
+      await set.tearDown();
+      sets.delete(uid);
+      ready.delete(uid);
+      await rm(path.join(deps.dataDir, 'pods', uid), { recursive: true, force: true });
+    },
+  };
+  return { config, volumes };
+}

@@ -1,0 +1,200 @@
+import { milliValue, quantityValue, tryParseQuantity } from '../../api/index.ts';
+import type { Container, Pod } from '../k8s-types.ts';
+import { expand, mappingFor } from '../pod-config/index.ts';
+import {
+  isRuntimeError,
+  type ContainerSpec,
+  type ImagePullPolicy,
+  type RuntimeDriver,
+} from '../runtime/types.ts';
+import type { RestartBackoff } from './backoff.ts';
+import { containerHash, latest, noteContainer, type PodRecord } from './pod-record.ts';
+
+// Starting one container the way the kubelet's startContainer does: pull (or find) the
+// image, resolve its environment and mounts, create, start, run the postStart hook. Every
+// failure becomes the waiting reason Kubernetes users know (ErrImagePull, ImagePullBackOff,
+// CreateContainerConfigError, …) plus an event; nothing is thrown for the user's mistakes.
+
+export interface PodConfig {
+  /** The container's resolved environment. Throws a ConfigError (CreateContainerConfigError). */
+  environment(
+    pod: Pod,
+    container: Container,
+    podIPs: string[],
+  ): Promise<Array<{ name: string; value: string }>>;
+  /** Host paths for the container's volumeMounts (volumes were set up before). */
+  mounts(
+    pod: Pod,
+    container: Container,
+    env: Array<{ name: string; value: string }>,
+  ): Promise<ContainerSpec['mounts']>;
+}
+
+export interface PodEvents {
+  normal(pod: Pod, reason: string, message: string, container?: string): void;
+  warning(pod: Pod, reason: string, message: string, container?: string): void;
+}
+
+export interface StartDeps {
+  runtime: RuntimeDriver;
+  config: PodConfig;
+  events: PodEvents;
+  pullBackoff: RestartBackoff;
+  podIPs(record: PodRecord): string[];
+  runHook(
+    record: PodRecord,
+    containerId: string,
+    container: Container,
+    hook: 'postStart',
+  ): Promise<string | undefined>;
+}
+
+function cpuMillis(q: string | undefined): number | undefined {
+  const parsed = tryParseQuantity(q);
+  return parsed ? Number(milliValue(parsed)) : undefined;
+}
+
+function bytes(q: string | undefined): number | undefined {
+  const parsed = tryParseQuantity(q);
+  return parsed ? Number(quantityValue(parsed)) : undefined;
+}
+
+/** Starts `container` of the record's pod; returns when it runs or its waiting reason is set. */
+export async function startContainer(
+  deps: StartDeps,
+  record: PodRecord,
+  container: Container,
+): Promise<void> {
+  const { pod } = record;
+  const name = container.name;
+  const image = container.image ?? '';
+  const policy = (container.imagePullPolicy ??
+    (image.endsWith(':latest') || !image.includes(':')
+      ? 'Always'
+      : 'IfNotPresent')) as ImagePullPolicy;
+  const pullKey = `${record.uid}/${name}/pull`;
+  const waiting = (reason: string, message?: string) =>
+    record.waiting.set(name, { reason, ...(message ? { message } : {}) });
+
+  let imageRef: string;
+  try {
+    if (policy === 'Always') deps.events.normal(pod, 'Pulling', `Pulling image "${image}"`, name);
+    const started = Date.now();
+    imageRef = await deps.runtime.ensureImage(image, policy);
+    deps.pullBackoff.forget(pullKey);
+    deps.events.normal(
+      pod,
+      'Pulled',
+      policy === 'Always'
+        ? `Successfully pulled image "${image}" in ${((Date.now() - started) / 1000).toFixed(3)}s`
+        : `Container image "${image}" already present on machine`,
+      name,
+    );
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (isRuntimeError(err, 'ImageNeverPull')) {
+      waiting('ErrImageNeverPull', message);
+      deps.events.warning(pod, 'ErrImageNeverPull', message, name);
+    } else if (isRuntimeError(err, 'InvalidImageName')) {
+      waiting('InvalidImageName', message);
+      deps.events.warning(pod, 'InspectFailed', message, name);
+    } else {
+      waiting('ErrImagePull', message);
+      deps.events.warning(pod, 'Failed', `Failed to pull image "${image}": ${message}`, name);
+      deps.events.warning(pod, 'Failed', 'Error: ErrImagePull', name);
+      deps.pullBackoff.remainingMs(pullKey, Date.now());
+    }
+    return;
+  }
+
+  let env: Array<{ name: string; value: string }>;
+  let mounts: ContainerSpec['mounts'];
+  try {
+    env = await deps.config.environment(pod, container, deps.podIPs(record));
+    mounts = await deps.config.mounts(pod, container, env);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    waiting('CreateContainerConfigError', message);
+    deps.events.warning(pod, 'Failed', `Error: ${message}`, name);
+    return;
+  }
+
+  const previous = latest(record, name);
+  const vars = mappingFor(new Map(env.map((e) => [e.name, e.value])));
+  const spec: ContainerSpec = {
+    podUid: record.uid,
+    podName: pod.metadata!.name!,
+    namespace: pod.metadata!.namespace!,
+    name,
+    attempt: previous ? previous.attempt + 1 : 0,
+    hash: containerHash(container),
+    image,
+    // The kubelet expands $(VAR) in command and args from the container's environment.
+    command: (container.command ?? []).map((a) => expand(a, vars)),
+    args: (container.args ?? []).map((a) => expand(a, vars)),
+    ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+    env,
+    mounts,
+    tty: container.tty ?? false,
+    stdin: container.stdin ?? false,
+    stdinOnce: container.stdinOnce ?? false,
+    resources: {
+      cpuRequestMillis: cpuMillis(container.resources?.requests?.cpu),
+      cpuLimitMillis: cpuMillis(container.resources?.limits?.cpu),
+      memoryRequestBytes: bytes(container.resources?.requests?.memory),
+      memoryLimitBytes: bytes(container.resources?.limits?.memory),
+    },
+  };
+  let id: string;
+  try {
+    id = await deps.runtime.createContainer(record.sandbox!.id, spec);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    waiting('CreateContainerError', message);
+    deps.events.warning(pod, 'Failed', `Error: ${message}`, name);
+    return;
+  }
+  record.waiting.delete(name);
+  deps.events.normal(pod, 'Created', `Created container: ${name}`, name);
+  try {
+    await deps.runtime.startContainer(id);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // As with containerd: the container exists and counts as a run that failed to start.
+    const created = await deps.runtime.inspectContainer(id).catch(() => undefined);
+    const now = new Date();
+    noteContainer(record, {
+      ...(created ?? {
+        id,
+        sandboxId: record.sandbox!.id,
+        podUid: record.uid,
+        podName: spec.podName,
+        namespace: spec.namespace,
+        name,
+        attempt: spec.attempt,
+        hash: spec.hash,
+        image,
+        imageRef,
+        createdAt: now,
+      }),
+      state: 'exited',
+      exitCode: 128,
+      reason: 'StartError',
+      message,
+      startedAt: now,
+      finishedAt: now,
+    });
+    deps.events.warning(pod, 'Failed', `Error: ${message}`, name);
+    return;
+  }
+  noteContainer(record, await deps.runtime.inspectContainer(id));
+  deps.events.normal(pod, 'Started', `Started container ${name}`, name);
+  if (container.lifecycle?.postStart) {
+    const failure = await deps.runHook(record, id, container, 'postStart');
+    if (failure !== undefined) {
+      deps.events.warning(pod, 'FailedPostStartHook', failure, name);
+      await deps.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+      noteContainer(record, await deps.runtime.inspectContainer(id));
+    }
+  }
+}
