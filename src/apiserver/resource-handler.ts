@@ -15,6 +15,7 @@ import { deleteObject, type DeleteOptions } from './storage/delete.ts';
 import { listObjects } from './storage/list.ts';
 import { listBody } from './storage/serialized.ts';
 import type { ResourceStore, WriteContext } from './storage/resource-store.ts';
+import type { NodeProxy } from './node-proxy.ts';
 import { handleSubresource } from './subresources.ts';
 import { parseIncludeObject, TABLE_CONTENT_TYPE, toTable } from './table.ts';
 import { serveWatch } from './watch.ts';
@@ -26,6 +27,7 @@ export interface ResourceHandlerDeps {
   registry: ResourceRegistry;
   storeFor(type: ResourceType): ResourceStore;
   tokens: TokenAuthenticator;
+  nodeProxy?: NodeProxy;
 }
 
 export interface RequestScope {
@@ -59,7 +61,14 @@ export async function handleResourceRequest(
   const rs = deps.storeFor(type);
   const ctx = writeContext(query, req.headers['user-agent'], info.subresource);
   if (info.subresource) {
-    await handleSubresource({ rs, type, scope, ctx, readObject: () => readObject(req, type) });
+    await handleSubresource({
+      rs,
+      type,
+      scope,
+      ctx,
+      readObject: () => readObject(req, type),
+      ...(deps.nodeProxy ? { nodeProxy: deps.nodeProxy } : {}),
+    });
     return;
   }
   const accept = parseAccept(req.headers.accept);

@@ -1,4 +1,5 @@
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResourceRegistry, ResourceType } from '../api/index.ts';
@@ -16,6 +17,7 @@ import { StatusError } from './errors.ts';
 import { parseAccept, wantedDiscovery } from './http/negotiate.ts';
 import { sendJson, sendStatus, sendText } from './http/respond.ts';
 import { ApiMetrics } from './metrics.ts';
+import { NodeProxy, refuseUpgrade } from './node-proxy.ts';
 import { OpenApiDocuments } from './openapi.ts';
 import { negotiateOpenApiV2 } from '../api/openapi-v2/index.ts';
 import type { ServingCertificates } from './pki.ts';
@@ -38,6 +40,8 @@ export interface ApiServerOptions {
   tls: ServingCertificates;
   host?: string;
   port?: number;
+  /** The token node agents accept when logs, exec and port-forward are proxied to them. */
+  nodeProxyToken?: string;
   log?: (level: 'info' | 'warn' | 'error', message: string, err?: unknown) => void;
 }
 
@@ -51,6 +55,7 @@ export class ApiServer {
   readonly #stores = new Map<ResourceType, ResourceStore>();
   readonly #openapi: OpenApiDocuments;
   readonly #server: https.Server;
+  readonly #nodeProxy: NodeProxy;
   #ready = false;
   #url = '';
 
@@ -65,6 +70,54 @@ export class ApiServer {
       (req, res) => void this.#handle(req, res),
     );
     this.#server.on('clientError', (_err, socket) => socket.destroy());
+    this.#nodeProxy = new NodeProxy({
+      getPod: (ns, name) => this.storeFor(opts.registry.get('', 'v1', 'pods')!).get(ns, name),
+      getNode: (name) => this.storeFor(opts.registry.get('', 'v1', 'nodes')!).get('', name),
+      ...(opts.nodeProxyToken ? { token: opts.nodeProxyToken } : {}),
+    });
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.#upgrade(req, socket, head);
+    });
+  }
+
+  /** exec, attach and port-forward: WebSocket or SPDY upgrades proxied to the pod's agent. */
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => undefined);
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const info = parseRequestPath(req.method ?? 'GET', url.pathname, url.searchParams);
+      if (!this.opts.tokens.authenticate(req))
+        throw new StatusError('Unauthorized', 'Unauthorized');
+      const sub = info.kind === 'resource' ? info.subresource : '';
+      if (
+        info.kind !== 'resource' ||
+        info.group !== '' ||
+        info.resource !== 'pods' ||
+        !info.name ||
+        !['exec', 'attach', 'portforward'].includes(sub)
+      ) {
+        throw new StatusError('BadRequest', `${url.pathname} does not accept a protocol upgrade`);
+      }
+      await this.#nodeProxy.upgrade(
+        req,
+        socket,
+        head,
+        info.namespace,
+        info.name,
+        sub,
+        url.searchParams,
+      );
+    } catch (err) {
+      const status =
+        err instanceof StatusError
+          ? err
+          : new StatusError(
+              'InternalError',
+              `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+            );
+      if (!(err instanceof StatusError)) this.#log('error', `BUG: upgrade ${req.url} failed`, err);
+      refuseUpgrade(socket, status);
+    }
   }
 
   get url(): string {
@@ -159,6 +212,7 @@ export class ApiServer {
               registry: this.opts.registry,
               storeFor: (t) => this.storeFor(t),
               tokens: this.opts.tokens,
+              nodeProxy: this.#nodeProxy,
             },
             { req, res, query: url.searchParams, user, info, tokens: this.opts.tokens },
           );

@@ -11,13 +11,14 @@ import { applyPatchRequest, applyPatchTo, PATCH_TYPES, type PatchType } from './
 import { mediaType, parseJsonValue, readBody } from './http/body.ts';
 import type { RequestScope } from './resource-handler.ts';
 import { serveEviction } from './eviction.ts';
+import type { NodeProxy } from './node-proxy.ts';
 import { timestamp } from './storage/object-meta.ts';
 import type { ResourceStore, WriteContext } from './storage/resource-store.ts';
 
 // Subresources: status and ephemeralcontainers (a slice of the object with its own
 // endpoint), scale (a Scale view of replicas), binding and eviction (actions on pods),
 // finalize (namespaces), token (service accounts). Streaming ones (log, exec, attach,
-// portforward, proxy) are served by the node agent, which arrives in a later issue.
+// portforward) are proxied to the node agent (node-proxy.ts); pods/proxy is not served.
 
 export interface SubresourceCall {
   rs: ResourceStore;
@@ -25,6 +26,7 @@ export interface SubresourceCall {
   scope: RequestScope;
   ctx: WriteContext;
   readObject: () => Promise<KubeObject>;
+  nodeProxy?: NodeProxy;
 }
 
 const STREAMING = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
@@ -37,6 +39,12 @@ export async function handleSubresource(call: SubresourceCall): Promise<void> {
     throw new StatusError('NotFound', 'the server could not find the requested resource');
   }
   const ns = info.namespace;
+  if (sub === 'log' && info.verb === 'get' && call.nodeProxy) {
+    return call.nodeProxy.serveLog(ns, info.name, scope.query, res);
+  }
+  if (STREAMING.has(sub) && sub !== 'proxy' && sub !== 'log') {
+    throw new StatusError('BadRequest', 'Upgrade request required');
+  }
   if (STREAMING.has(sub)) {
     const pod = await rs.get(ns, info.name);
     const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
