@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { builtinRegistry } from '../api/index.ts';
@@ -9,9 +11,11 @@ import {
   ensureAdminToken,
   ensureServingCertificates,
   TokenAuthenticator,
+  versionInfo,
 } from '../apiserver/index.ts';
 import { RestClient, runWhileLeading, stderrLogger } from '../client/index.ts';
 import { runControllers } from '../controllers/index.ts';
+import { openRuntime, startAgent, type RuntimeChoice } from '../agent/index.ts';
 import { startSchedulerThread } from '../scheduler/thread.ts';
 import { openStore, startCompactor, type Backend } from '../store/index.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -26,6 +30,8 @@ export interface ControlPlaneOptions {
   storeUrl?: string;
   tlsSans: string[];
   progress: (line: string) => void;
+  /** Run a node agent in this process too (`wharf up`); absent: control plane only. */
+  agent?: { runtime: RuntimeChoice; nodeName?: string };
 }
 
 export interface ControlPlane {
@@ -39,6 +45,15 @@ export interface ControlPlane {
 }
 
 const CERT_CHECK_MS = 12 * 3600 * 1000;
+
+/** A random secret kept in `file` (created on first use, readable by the owner only). */
+function ensureSecret(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const secret = randomBytes(32).toString('base64url');
+  fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
 
 async function step<T>(
   what: string,
@@ -68,6 +83,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ensureServingCertificates(pkiDir, defaultSans(opts.tlsSans)),
     );
     const token = ensureAdminToken(path.join(dataDir, 'tokens'));
+    const nodeProxyToken = ensureSecret(path.join(dataDir, 'tokens', 'node-proxy.token'));
     const tokens = new TokenAuthenticator();
     tokens.add(token, ADMIN_USER);
     const registry = builtinRegistry();
@@ -79,6 +95,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       tls,
       host: opts.host,
       port: opts.port,
+      nodeProxyToken,
     });
     await step(`starting apiserver on ${opts.host}:${opts.port}`, progress, () =>
       apiserver.start(),
@@ -129,6 +146,29 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       });
       cleanups.unshift(() => thread.stop());
     });
+    if (opts.agent) {
+      const agentOpts = opts.agent;
+      const nodeName = agentOpts.nodeName ?? os.hostname().toLowerCase();
+      const agentDir = path.join(dataDir, 'agent');
+      const { driver, why } = await step(`opening the ${agentOpts.runtime} runtime`, progress, () =>
+        openRuntime({ choice: agentOpts.runtime, dataDir: agentDir, nodeName, log: stderrLogger }),
+      );
+      progress(`  runtime ${driver.name} (${why})`);
+      const agent = await step(`starting node agent ${nodeName}`, progress, () =>
+        startAgent({
+          client,
+          nodeName,
+          runtime: driver,
+          dataDir: agentDir,
+          tls: { certPem: tls.certPem, keyPem: tls.keyPem },
+          proxyToken: nodeProxyToken,
+          kubeletVersion: versionInfo().gitVersion,
+          log: stderrLogger,
+          progress,
+        }),
+      );
+      cleanups.unshift(() => agent.close());
+    }
     const kubeconfigPath = path.join(dataDir, 'kubeconfig.yaml');
     writeKubeconfig(kubeconfigPath, { server: url, caPem: tls.caPem, token });
     let closed = false;

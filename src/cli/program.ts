@@ -49,7 +49,8 @@ export function buildProgram(): Command {
         new Option('--runtime <runtime>', 'container runtime for the node agent')
           .choices(['auto', 'docker', 'process'])
           .default('auto'),
-      );
+      )
+      .option('--node-name <name>', "name of this machine's Node (default: the host name)");
 
   serverOptions(
     program.command('up').description('start an all-in-one cluster in the foreground'),
@@ -61,6 +62,8 @@ export function buildProgram(): Command {
       store?: string;
       tlsSan: string[];
       writeKubeconfig: boolean;
+      runtime: 'auto' | 'docker' | 'process';
+      nodeName?: string;
     }) => {
       await runUp(o);
     },
@@ -76,8 +79,9 @@ export function buildProgram(): Command {
       store?: string;
       tlsSan: string[];
       writeKubeconfig: boolean;
+      runtime?: string;
     }) => {
-      await runUp(o);
+      await runUp({ ...o, runtime: undefined });
     },
   );
 

@@ -14,6 +14,9 @@ export interface UpOptions {
   store?: string;
   tlsSan: string[];
   writeKubeconfig: boolean;
+  /** The node agent's runtime; absent for `wharf server` (control plane only). */
+  runtime?: 'auto' | 'docker' | 'process';
+  nodeName?: string;
 }
 
 export async function runUp(opts: UpOptions): Promise<void> {
@@ -31,6 +34,11 @@ export async function runUp(opts: UpOptions): Promise<void> {
       storeUrl: opts.store,
       tlsSans: opts.tlsSan,
       progress: out,
+      ...(opts.runtime
+        ? {
+            agent: { runtime: opts.runtime, ...(opts.nodeName ? { nodeName: opts.nodeName } : {}) },
+          }
+        : {}),
     });
   } catch (err) {
     unlock();

@@ -10,10 +10,19 @@ export interface TestCluster extends ControlPlane {
   dataDir: string;
   /** kubectl arguments that reach this cluster with a fresh discovery cache. */
   kubectlArgs: string[];
+  stop(): Promise<void>;
 }
 
-export async function startTestCluster(opts: { storeUrl?: string } = {}): Promise<TestCluster> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-test-'));
+export interface TestClusterOptions {
+  storeUrl?: string;
+  /** Also run a node agent with this runtime (its Node is named `nodeName`). */
+  agent?: { runtime: 'docker' | 'process'; nodeName: string };
+  /** Reuse a data dir (a restart); default: a fresh one. */
+  dataDir?: string;
+}
+
+export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-test-'));
   const cp = await startControlPlane({
     dataDir,
     port: 0,
@@ -21,6 +30,7 @@ export async function startTestCluster(opts: { storeUrl?: string } = {}): Promis
     storeUrl: opts.storeUrl,
     tlsSans: [],
     progress: () => {},
+    ...(opts.agent ? { agent: opts.agent } : {}),
   });
   await waitForSystemObjects(cp);
   const cacheDir = path.join(dataDir, 'kubectl-cache');
@@ -31,6 +41,10 @@ export async function startTestCluster(opts: { storeUrl?: string } = {}): Promis
     async close() {
       await cp.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    /** Stops the cluster but keeps its data dir (and the pods its runtime still runs). */
+    async stop() {
+      await cp.close();
     },
   };
 }

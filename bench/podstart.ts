@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import Docker from 'dockerode';
+import { RestClient, type ResourceRef } from '../src/client/index.ts';
+import { startTestCluster } from '../test/support/cluster.ts';
+import { ensureTestImage } from '../test/support/test-image.ts';
+import { flag, quantile, round } from './_stats.ts';
+
+// npm run bench -- podstart --runtime process|docker --pods 50
+// All pods are created at once on a one-node cluster (scheduler, agent and API server in
+// this process, as in `wharf up`); the figure is creation → Ready seen through a watch.
+// The floor is the same container started straight by the engine (create + start of
+// `sh -c 'sleep 3600'`) or the same process by spawn, one after another.
+
+const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+const SCRIPT = 'while true; do sleep 3600; done';
+
+async function floorDocker(image: string, samples: number): Promise<number[]> {
+  const docker = new Docker();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    const c = await docker.createContainer({
+      Image: image,
+      Cmd: ['sh', '-c', SCRIPT],
+      Labels: { 'dev.wharf.bench': 'floor' },
+    });
+    await c.start();
+    times.push(performance.now() - started);
+    await c.remove({ force: true });
+  }
+  return times;
+}
+
+async function floorProcess(samples: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    const child = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => child.once('spawn', r));
+    times.push(performance.now() - started);
+    process.kill(-child.pid!, 'SIGKILL');
+  }
+  return times;
+}
+
+export async function main(args: string[]): Promise<Record<string, unknown>> {
+  const runtime = flag(args, 'runtime', 'process') as 'process' | 'docker';
+  const count = Number(flag(args, 'pods', '50'));
+  const image = runtime === 'docker' ? await ensureTestImage() : 'busybox:recorded-only';
+  const nodeName = `bench-${runtime}`;
+  const cluster = await startTestCluster({ agent: { runtime, nodeName } });
+  const client = new RestClient({
+    server: cluster.url,
+    token: cluster.token,
+    caPem: cluster.caPem,
+  });
+  try {
+    const rv = (await client.list(PODS, 'default', { limit: 1 })).metadata.resourceVersion;
+    const created = new Map<string, number>();
+    const ready = new Map<string, number>();
+    const watch = new AbortController();
+    const watching = (async () => {
+      for await (const ev of client.watch(PODS, 'default', {
+        resourceVersion: rv,
+        signal: watch.signal,
+      })) {
+        const pod = ev.object as {
+          metadata?: { name?: string };
+          status?: { conditions?: Array<{ type: string; status: string }> };
+        };
+        const name = pod.metadata?.name ?? '';
+        if (
+          !ready.has(name) &&
+          pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+        ) {
+          ready.set(name, performance.now());
+          if (ready.size === count) return;
+        }
+      }
+    })().catch(() => undefined);
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const name = `start-${i}`;
+        created.set(name, performance.now());
+        await client.create(PODS, 'default', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            containers: [
+              {
+                name: 'main',
+                image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['sh', '-c', SCRIPT],
+              },
+            ],
+          },
+        });
+      }),
+    );
+    const deadline = Date.now() + 120_000;
+    while (ready.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    watch.abort();
+    await watching;
+    if (ready.size < count)
+      throw new Error(`only ${ready.size} of ${count} pods became Ready in 120 s`);
+    const latencies = [...ready].map(([name, at]) => at - created.get(name)!);
+    for (const name of created.keys())
+      await client.delete(PODS, 'default', name, { gracePeriodSeconds: 0 }).catch(() => undefined);
+    const floor = runtime === 'docker' ? await floorDocker(image, 20) : await floorProcess(20);
+    const p50 = quantile(latencies, 0.5);
+    const floorP50 = quantile(floor, 0.5);
+    return {
+      runtime,
+      pods: count,
+      ready_p50_ms: round(p50, 1),
+      ready_p99_ms: round(quantile(latencies, 0.99), 1),
+      floor_p50_ms: round(floorP50, 1),
+      ratio_p50: round(p50 / floorP50, 2),
+    };
+  } finally {
+    // The agent stops what it started before the cluster goes away.
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      const left = await client.list(PODS, 'default').catch(() => ({ items: [] }));
+      if (left.items.length === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    client.close();
+    await cluster.close();
+  }
+}
