@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ContainerResources } from '../types.ts';
+
+// Limits through cgroups, v1 (one hierarchy per controller) or v2 (one unified tree).
+// Every container gets its own group, `<mount>/wharf/<instance>/<container id>`, even
+// without limits: the group is how the runtime learns about OOM kills and how it kills
+// whatever the container left behind when its main process ends. The directories are
+// recorded with the container, so a restarted agent cleans up what an older one made.
+
+const ROOT = '/sys/fs/cgroup';
+const V1_CONTROLLERS = ['memory', 'cpu'] as const;
+const CPU_PERIOD_US = 100_000;
+
+export interface Cgroups {
+  version: 1 | 2;
+  /** The instance's parent groups: v1 one per controller (memory first), v2 just one. */
+  instanceDirs: string[];
+}
+
+/** What a container record keeps: its groups, memory's (v1) or the only one (v2) first. */
+export interface ContainerCgroups {
+  version: 1 | 2;
+  dirs: string[];
+}
+
+/** Creates the instance's parent groups; throws with a reason when cgroups are unusable. */
+export async function probeCgroups(instanceDirName: string): Promise<Cgroups> {
+  if (existsSync(join(ROOT, 'cgroup.controllers'))) {
+    const available = (await readFile(join(ROOT, 'cgroup.controllers'), 'utf8')).split(/\s+/);
+    const missing = ['memory', 'cpu'].filter((c) => !available.includes(c));
+    if (missing.length) throw new Error(`cgroup v2 lacks the ${missing.join(', ')} controller`);
+    const dir = join(ROOT, 'wharf', instanceDirName);
+    await mkdir(dir, { recursive: true });
+    for (const parent of [ROOT, join(ROOT, 'wharf'), dir]) {
+      await writeFile(join(parent, 'cgroup.subtree_control'), '+memory +cpu');
+    }
+    return { version: 2, instanceDirs: [dir] };
+  }
+  const dirs: string[] = [];
+  for (const controller of V1_CONTROLLERS) {
+    const mount = join(ROOT, controller);
+    if (!existsSync(join(mount, 'cgroup.procs'))) {
+      throw new Error(`the cgroup v1 ${controller} controller is not mounted at ${mount}`);
+    }
+    const dir = join(mount, 'wharf', instanceDirName);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw new Error(`cannot create ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+    dirs.push(dir);
+  }
+  return { version: 1, instanceDirs: dirs };
+}
+
+/** Creates a container's groups with its limits. Requests only weigh cpu (shares). */
+export async function createContainerCgroups(
+  cgroups: Cgroups,
+  id: string,
+  resources: ContainerResources,
+): Promise<ContainerCgroups> {
+  const dirs = cgroups.instanceDirs.map((d) => join(d, id));
+  for (const dir of dirs) await mkdir(dir, { recursive: true });
+  const write = (dir: string, file: string, value: string | number) =>
+    writeFile(join(dir, file), String(value));
+  const quota = resources.cpuLimitMillis
+    ? Math.max(1000, Math.round((resources.cpuLimitMillis * CPU_PERIOD_US) / 1000))
+    : undefined;
+  // Kubernetes' conversion: 1000 millicores are 1024 shares, at least 2.
+  const shares = resources.cpuRequestMillis
+    ? Math.max(2, Math.floor((resources.cpuRequestMillis * 1024) / 1000))
+    : undefined;
+  const memory = resources.memoryLimitBytes;
+  try {
+    if (cgroups.version === 2) {
+      const [dir] = dirs as [string];
+      if (memory) await write(dir, 'memory.max', memory);
+      if (memory && existsSync(join(dir, 'memory.swap.max')))
+        await write(dir, 'memory.swap.max', 0);
+      if (quota) await write(dir, 'cpu.max', `${quota} ${CPU_PERIOD_US}`);
+      if (shares) await write(dir, 'cpu.weight', 1 + Math.floor(((shares - 2) * 9999) / 262142));
+    } else {
+      const [memoryDir, cpuDir] = dirs as [string, string];
+      if (memory) {
+        await write(memoryDir, 'memory.limit_in_bytes', memory);
+        // Without this a machine with swap pages out instead of reaching the limit.
+        if (existsSync(join(memoryDir, 'memory.memsw.limit_in_bytes'))) {
+          await write(memoryDir, 'memory.memsw.limit_in_bytes', memory);
+        }
+      }
+      if (quota) {
+        await write(cpuDir, 'cpu.cfs_period_us', CPU_PERIOD_US);
+        await write(cpuDir, 'cpu.cfs_quota_us', quota);
+      }
+      if (shares) await write(cpuDir, 'cpu.shares', shares);
+    }
+  } catch (err) {
+    await removeCgroups({ version: cgroups.version, dirs });
+    throw err;
+  }
+  return { version: cgroups.version, dirs };
+}
+
+/** Whether the kernel's OOM killer acted in the container's memory group. */
+export async function oomKilled(cgroups: ContainerCgroups): Promise<boolean> {
+  const [dir] = cgroups.dirs;
+  if (!dir) return false;
+  const file = cgroups.version === 2 ? 'memory.events' : 'memory.oom_control';
+  try {
+    const match = /^oom_kill (\d+)$/m.exec(await readFile(join(dir, file), 'utf8'));
+    return match !== null && Number(match[1]) > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function pids(dir: string): Promise<number[]> {
+  try {
+    const text = await readFile(join(dir, 'cgroup.procs'), 'utf8');
+    return text.split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** SIGKILLs every process left in the container's groups and waits until they are gone. */
+export async function killCgroup(cgroups: ContainerCgroups): Promise<void> {
+  const [dir] = cgroups.dirs;
+  if (!dir) return;
+  if (cgroups.version === 2 && existsSync(join(dir, 'cgroup.kill'))) {
+    await writeFile(join(dir, 'cgroup.kill'), '1').catch(() => undefined);
+  }
+  for (let i = 0; i < 100; i++) {
+    const left = await pids(dir);
+    if (left.length === 0) return;
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    await sleep(10);
+  }
+}
+
+/** Removes the container's groups (they must be empty). Idempotent. */
+export async function removeCgroups(cgroups: ContainerCgroups): Promise<void> {
+  for (const dir of cgroups.dirs) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rmdir(dir);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || attempt >= 50) throw err;
+        await sleep(20);
+      }
+    }
+  }
+}
+
+/** Removes the instance's parent groups when no container is left in them. */
+export async function removeInstanceCgroups(cgroups: Cgroups): Promise<void> {
+  for (const dir of cgroups.instanceDirs) await rmdir(dir).catch(() => undefined);
+}

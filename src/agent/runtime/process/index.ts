@@ -1,0 +1,3 @@
+export { createProcessDriver, PROCESS_RUNTIME, type ProcessDriverOptions } from './driver.ts';
+export { probeProcessHost, processRuntimeNotes, type NoteFacts, type ProcessHost } from './host.ts';
+export type { CniNetwork } from './cni.ts';

@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeError } from '../types.ts';
+import type { HostTools } from './host.ts';
+import { netnsPath } from './cni.ts';
+import { readProcStatSync } from './proc.ts';
+import { FILES, type ContainerRecord } from './records.ts';
+
+// How a container's process starts. It must outlive the agent, so it is spawned detached
+// (a session and process group of its own, which is also what stop signals) with its
+// stdout and stderr on files, never on pipes to the agent. Exec chain, all in one pid:
+//
+//   [nsenter --net=<pod netns> --] [unshare --mount --propagation slave --]
+//     sh -c <shim> wharf-shim <command> <args…>
+//
+// The shim joins the container's cgroups before anything of the user runs, bind-mounts
+// the volumes, changes to the working directory, reports "ok" on fd 3 (a pipe to the
+// agent, closed before the command runs) or why not, then runs the command as its child
+// and writes the command's exit status to a file: the only way a later agent, which is
+// not the parent, learns it. The shim traps TERM and INT with a no-op handler, so a stop
+// (signalled to the whole group) reaches the command while the shim waits; a handler —
+// unlike `trap ''` — is reset for the child, which so sees the signals as usual. A
+// SIGKILL of the group takes the shim too: the missing file then means 137.
+//
+// Propagation is `slave`, not `private`: the container's mounts stay its own, but unmounts
+// on the host still reach it — otherwise every such namespace would pin the other pods'
+// /run/netns mounts, and with them their network namespaces, until it ends.
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The container's whole environment: nothing of the agent's leaks in. */
+export function containerEnv(record: ContainerRecord, hostname: string): Record<string, string> {
+  const env: Record<string, string> = { HOSTNAME: hostname };
+  for (const { name, value } of record.env) env[name] = value;
+  env.PATH ??= DEFAULT_PATH;
+  return env;
+}
+
+/** `echo $$ > …/cgroup.procs` for every group of the container, failing with `fail`. */
+export function joinCgroupsScript(record: ContainerRecord): string {
+  return (record.cgroups?.dirs ?? [])
+    .map((d) => join(d, 'cgroup.procs'))
+    .map((f) => `echo $$ > ${shellQuote(f)} || fail ${shellQuote(`cannot join cgroup ${f}`)}`)
+    .join('\n');
+}
+
+export function namespacePrefix(tools: HostTools, record: ContainerRecord): string[] {
+  const prefix: string[] = [];
+  if (record.netns) prefix.push(tools.nsenter!, `--net=${netnsPath(record.netns)}`, '--');
+  if (record.mountNamespace) prefix.push(tools.unshare!, '--mount', '--propagation', 'slave', '--');
+  return prefix;
+}
+
+function shimScript(tools: HostTools, record: ContainerRecord, dir: string): string {
+  const q = shellQuote;
+  const workingDir = record.workingDir ?? join(dir, FILES.work);
+  const lines = [
+    'trap : TERM INT',
+    `fail() { printf '%s' "$1" >&3; exit 128; }`,
+    joinCgroupsScript(record),
+  ];
+  for (const m of record.mounts) {
+    const what = `${m.hostPath} at ${m.containerPath}`;
+    lines.push(
+      `out=$(${q(tools.mount!)} --bind -- ${q(m.hostPath)} ${q(m.containerPath)} 2>&1) || fail ${q(`cannot mount ${what}: `)}"$out"`,
+    );
+    if (m.readOnly) {
+      lines.push(
+        `out=$(${q(tools.mount!)} -o remount,bind,ro -- ${q(m.containerPath)} 2>&1) || fail ${q(`cannot make ${what} read-only: `)}"$out"`,
+      );
+    }
+  }
+  lines.push(
+    `cd -- ${q(workingDir)} 2>/dev/null || fail ${q(`cannot change to the working directory ${workingDir}`)}`,
+    `printf ok >&3`,
+    `exec 3>&-`,
+    // `exec` in a subshell: always the program, never a shell builtin of the same name.
+    `(exec "$@")`,
+    `rc=$?`,
+    `echo "$rc" > ${q(join(dir, FILES.exit))}`,
+    `exit "$rc"`,
+  );
+  return lines.filter(Boolean).join('\n');
+}
+
+export interface Launched {
+  pid: number;
+  startTime: string;
+  /** Resolves with undefined once the shim is ready to run the command, else why not. */
+  setup: Promise<string | undefined>;
+  /** The shim's end, as its parent sees it (listened to from the start: never missed). */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function launchContainer(
+  tools: HostTools,
+  record: ContainerRecord,
+  dir: string,
+  hostname: string,
+): Promise<Launched> {
+  const argv = [
+    ...namespacePrefix(tools, record),
+    tools.sh,
+    '-c',
+    shimScript(tools, record, dir),
+    'wharf-shim',
+    ...record.command,
+    ...record.args,
+  ];
+  const out = openSync(join(dir, FILES.stdout), 'a');
+  const err = openSync(join(dir, FILES.stderr), 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0]!, argv.slice(1), {
+      detached: true,
+      stdio: ['ignore', out, err, 'pipe'],
+      env: containerEnv(record, hostname),
+      cwd: dir,
+    });
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+  const stat = child.pid ? readProcStatSync(child.pid) : undefined;
+  if (!child.pid || !stat) {
+    const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
+    throw new RuntimeError('RunContainer', `cannot start ${argv[0]}: ${cause.message}`, { cause });
+  }
+  child.unref();
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const pipe = child.stdio[3]!;
+  const setup = new Promise<string | undefined>((resolve) => {
+    const chunks: Buffer[] = [];
+    pipe.on('data', (c: Buffer) => chunks.push(c));
+    pipe.on('error', () => undefined);
+    pipe.on('close', () => {
+      const said = Buffer.concat(chunks).toString();
+      resolve(said === 'ok' ? undefined : said);
+    });
+  });
+  return { pid: child.pid, startTime: stat.startTime, setup, exit };
+}

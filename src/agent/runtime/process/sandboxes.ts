@@ -1,0 +1,131 @@
+import type { Logger } from '../../../client/index.ts';
+import { RuntimeError, type SandboxSpec, type SandboxStatus } from '../types.ts';
+import {
+  netnsName,
+  setUpPodNetwork,
+  tearDownPodNetwork,
+  type CniNetwork,
+  type PodAttachment,
+} from './cni.ts';
+import type { ProcessHost } from './host.ts';
+import type { RecordStore, SandboxRecord } from './records.ts';
+
+// A sandbox is a record; with a pod network (root, CNI plugins) also a network namespace
+// that its containers join. The record is written before the namespace exists, so that
+// an agent dying half-way leaves something that removeSandbox can clean up.
+//
+// Not done: spec.dns (no per-pod resolv.conf — a process sees the host's /etc), and the
+// UTS hostname (containers get HOSTNAME in their environment only). On the host network
+// a hostPort can only be the containerPort itself: the process binds it directly.
+
+export interface SandboxContainers {
+  /** Kills the container now (stopContainer with no grace). */
+  stop(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
+function toStatus(r: SandboxRecord): SandboxStatus {
+  const { id, podUid, podName, namespace, state, ips } = r;
+  return { id, podUid, podName, namespace, state, ips: [...ips], createdAt: new Date(r.createdAt) };
+}
+
+export class SandboxManager {
+  readonly #host: ProcessHost;
+  readonly #store: RecordStore;
+  readonly #network: CniNetwork;
+  readonly #log: Logger;
+  readonly #containers: SandboxContainers;
+
+  constructor(
+    host: ProcessHost,
+    store: RecordStore,
+    network: CniNetwork,
+    log: Logger,
+    containers: SandboxContainers,
+  ) {
+    this.#host = host;
+    this.#store = store;
+    this.#network = network;
+    this.#log = log;
+    this.#containers = containers;
+  }
+
+  async run(spec: SandboxSpec): Promise<SandboxStatus> {
+    const record = this.#store.newSandbox(spec);
+    if (this.#host.podNetwork === 'pod' && !spec.hostNetwork) {
+      record.netns = netnsName(record.id);
+      record.network = this.#network;
+      await this.#store.writeSandbox(record);
+      try {
+        record.ips = await setUpPodNetwork(this.#tools(), this.#attachment(record));
+      } catch (err) {
+        await this.#store.deleteSandbox(record.id);
+        const message = `cannot set up the network of pod ${spec.namespace}/${spec.podName}: ${(err as Error).message}`;
+        throw new RuntimeError('Unavailable', message, { cause: err });
+      }
+    } else {
+      const remapped = spec.ports.filter((p) => p.hostPort && p.hostPort !== p.containerPort);
+      if (remapped.length > 0) {
+        this.#log.warn(
+          { pod: `${spec.namespace}/${spec.podName}`, ports: remapped },
+          'pods on the host network cannot map a hostPort to another containerPort',
+        );
+      }
+    }
+    await this.#store.writeSandbox(record);
+    return toStatus(record);
+  }
+
+  /** Kills the sandbox's containers; the network stays until removal. Idempotent. */
+  async stop(id: string): Promise<void> {
+    const record = await this.#store.readSandbox(id);
+    if (!record) return;
+    for (const c of await this.#store.listContainers()) {
+      if (c.sandboxId === id && c.state === 'running') await this.#containers.stop(c.id);
+    }
+    if (record.state !== 'notready')
+      await this.#store.writeSandbox({ ...record, state: 'notready' });
+  }
+
+  /** Removes the containers, releases the network, forgets the sandbox. Idempotent. */
+  async remove(id: string): Promise<void> {
+    const record = await this.#store.readSandbox(id);
+    if (!record) return;
+    for (const c of await this.#store.listContainers()) {
+      if (c.sandboxId === id) await this.#containers.remove(c.id);
+    }
+    if (record.netns) {
+      try {
+        await tearDownPodNetwork(this.#tools(), this.#attachment(record));
+      } catch (err) {
+        const message = `cannot release the network of pod ${record.namespace}/${record.podName}: ${(err as Error).message}`;
+        throw new RuntimeError('Unavailable', message, { cause: err });
+      }
+    }
+    await this.#store.deleteSandbox(id);
+  }
+
+  async list(): Promise<SandboxStatus[]> {
+    return (await this.#store.listSandboxes()).map(toStatus);
+  }
+
+  #tools() {
+    const { tools, cniBinDir, portmap } = this.#host;
+    if (!tools.ip || !cniBinDir) {
+      throw new RuntimeError('Unavailable', 'pod networks need root, ip and the CNI plugins');
+    }
+    return { ip: tools.ip, cniBinDir, portmap };
+  }
+
+  #attachment(r: SandboxRecord): PodAttachment {
+    const { id: sandboxId, podName, namespace, ports } = r;
+    return {
+      sandboxId,
+      netns: r.netns!,
+      podName,
+      namespace,
+      ports,
+      network: r.network ?? this.#network,
+    };
+  }
+}
