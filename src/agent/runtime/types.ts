@@ -26,6 +26,8 @@ export interface RuntimeCapabilities {
   enforcesLimits: boolean;
   /** Whether images are fetched and run (docker) or only recorded (process). */
   runsImages: boolean;
+  /** Whether `mounts` can be placed at their container paths (the process runtime needs root). */
+  mounts: boolean;
   /** Why a capability is missing, for the node's events (e.g. "not running as root"). */
   notes: string[];
 }
@@ -191,7 +193,10 @@ export interface RuntimeDriver {
 
   /** Throws `CreateContainer` (bad spec for this runtime, with a message for the user). */
   createContainer(sandboxId: string, spec: ContainerSpec): Promise<string>;
-  /** Throws `RunContainer` when the process cannot be started (e.g. no such executable). */
+  /**
+   * Throws `RunContainer` when the process cannot be started (e.g. no such executable);
+   * the container is then exited (reason `StartError`/`ContainerCannotRun`, code 128).
+   */
   startContainer(id: string): Promise<void>;
   /**
    * SIGTERM (or the image's stop signal), then SIGKILL after `gracePeriodSeconds`.
@@ -203,7 +208,10 @@ export interface RuntimeDriver {
   listContainers(): Promise<ContainerStatus[]>;
   /** Throws `NotFound`. */
   inspectContainer(id: string): Promise<ContainerStatus>;
-  /** Calls `listener` once for every container that exits, with its final status. */
+  /**
+   * Calls `listener` once for every container this driver sees exit, with its final
+   * status. Exits that happened while no driver watched show in `listContainers`.
+   */
   onContainerExit(listener: (status: ContainerStatus) => void): () => void;
 
   /** The container's output, oldest first; with `follow`, continues until it exits. */

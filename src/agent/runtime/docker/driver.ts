@@ -109,6 +109,7 @@ class DockerDriver implements RuntimeDriver {
       podNetwork: 'pod',
       enforcesLimits: notes.length === 0,
       runsImages: true,
+      mounts: true,
       notes,
     };
     this.#events = new DieEventWatcher(

@@ -64,7 +64,7 @@ export class FakeDriver implements RuntimeDriver {
   }
 
   capabilities(): RuntimeCapabilities {
-    return { podNetwork: 'pod', enforcesLimits: true, runsImages: true, notes: [] };
+    return { podNetwork: 'pod', enforcesLimits: true, runsImages: true, mounts: true, notes: [] };
   }
 
   async version(): Promise<RuntimeVersion> {
