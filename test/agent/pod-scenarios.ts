@@ -437,6 +437,35 @@ export function runPodScenarios(opts: ScenarioOptions): void {
         }
       });
 
+      it('forwards a local port to the pod and copies files with kubectl cp', async () => {
+        await ok(
+          ['apply', '-f', '-'],
+          pod('served', {
+            containers: [
+              container(
+                'web',
+                'mkdir -p /tmp/www-$HOSTNAME && echo served by $HOSTNAME > /tmp/www-$HOSTNAME/index.html && exec busybox httpd -f -p 8080 -h /tmp/www-$HOSTNAME',
+              ),
+            ],
+          }),
+        );
+        await waitPod('served', running, 'running');
+        const answer = await throughPortForward(cluster, 'served', 8080, '/index.html');
+        assert.equal(answer, 'served by served\n');
+
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-cp-'));
+        try {
+          const payload = Buffer.alloc(256 * 1024, 7);
+          fs.writeFileSync(path.join(dir, 'up.bin'), payload);
+          await ok(['cp', path.join(dir, 'up.bin'), 'served:/tmp/wharf-cp-up.bin']);
+          await ok(['cp', 'served:/tmp/wharf-cp-up.bin', path.join(dir, 'down.bin')]);
+          assert.ok(fs.readFileSync(path.join(dir, 'down.bin')).equals(payload));
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+          await k(['exec', 'served', '--', 'rm', '-f', '/tmp/wharf-cp-up.bin']);
+        }
+      });
+
       it('adopts running pods after the agent restarts, without restarting them', async () => {
         await ok(
           ['apply', '-f', '-'],
@@ -479,6 +508,39 @@ function followUntil(cluster: TestCluster, args: string[], until: RegExp): Promi
         : reject(new Error(`kubectl ${args.join(' ')} ended with: ${out}`)),
     );
   });
+}
+
+/** `kubectl port-forward` to a free local port, one HTTP GET through it, then stop. */
+async function throughPortForward(
+  cluster: TestCluster,
+  pod: string,
+  port: number,
+  urlPath: string,
+): Promise<string> {
+  const child = execFile(
+    KUBECTL,
+    [...cluster.kubectlArgs, 'port-forward', `pod/${pod}`, `:${port}`],
+    {
+      timeout: 30_000,
+    },
+  );
+  try {
+    const local = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', () => reject(new Error(`port-forward ended: ${out}`)));
+    });
+    const res = await fetch(`http://127.0.0.1:${local}${urlPath}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    return await res.text();
+  } finally {
+    child.kill();
+  }
 }
 
 /** Runs kubectl under a pseudo-terminal (util-linux `script`), for `exec -it`. */
