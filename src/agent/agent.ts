@@ -37,6 +37,11 @@ export interface AgentOptions {
   /** Bearer token the API server presents when it proxies logs, exec and port-forward. */
   proxyToken: string;
   kubeletVersion: string;
+  /**
+   * Where pods reach the API server until the `kubernetes` Service exists
+   * (KUBERNETES_SERVICE_HOST/PORT); host defaults to the node's address.
+   */
+  apiServer?: { host?: string; port: number };
   labels?: Record<string, string>;
   log: Logger;
   clock?: Clock;
@@ -112,6 +117,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     secrets: secrets.store,
     services: services.store,
     client,
+    ...(opts.apiServer
+      ? { masterService: { host: opts.apiServer.host ?? hostIP, port: opts.apiServer.port } }
+      : {}),
   });
 
   const workers = new PodWorkers({
@@ -142,7 +150,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const heartbeat = new NodeHeartbeat(client, facts, clock, log);
   await heartbeat.register();
   progress(`  node ${opts.nodeName} registered (${runtime.name} runtime, ${hostIP})`);
-  for (const note of capabilities.notes) log.warn({}, `agent: ${note}`);
+  // What the runtime cannot do is said on the Node, where `kubectl describe node` shows it.
+  const nodeRef = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: opts.nodeName, uid: heartbeat.uid },
+  };
+  for (const note of capabilities.notes) {
+    log.warn({}, `agent: ${note}`);
+    recorder.event(nodeRef, 'Warning', 'RuntimeLimitation', note);
+  }
 
   workers.adopt(await runtime.listContainers(), await runtime.listSandboxes());
   podInformer.addEventHandler({

@@ -163,6 +163,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           tls: { certPem: tls.certPem, keyPem: tls.keyPem },
           proxyToken: nodeProxyToken,
           kubeletVersion: versionInfo().gitVersion,
+          apiServer: {
+            ...(opts.host !== '0.0.0.0' && opts.host !== '::' ? { host: opts.host } : {}),
+            port: Number(new URL(url).port),
+          },
           log: stderrLogger,
           progress,
         }),

@@ -466,6 +466,57 @@ export function runPodScenarios(opts: ScenarioOptions): void {
         }
       });
 
+      it('runs init containers in order, sharing an emptyDir with the app', async () => {
+        await ok(
+          ['apply', '-f', '-'],
+          pod('initialized', {
+            volumes: [{ name: 'work', emptyDir: {} }],
+            initContainers: [
+              container('first', 'echo first >> /work/order', {
+                volumeMounts: [{ name: 'work', mountPath: '/work' }],
+              }),
+              container('second', 'echo second >> /work/order', {
+                volumeMounts: [{ name: 'work', mountPath: '/work' }],
+              }),
+            ],
+            containers: [
+              container('app', 'cat /work/order; while true; do sleep 1; done', {
+                volumeMounts: [{ name: 'work', mountPath: '/work' }],
+              }),
+            ],
+          }),
+        );
+        const p = await waitPod('initialized', running, 'running');
+        assert.deepEqual(
+          p.status.initContainerStatuses.map((c: Json) => [c.name, c.state.terminated?.reason]),
+          [
+            ['first', 'Completed'],
+            ['second', 'Completed'],
+          ],
+        );
+        assert.equal(await ok(['logs', 'initialized', '-c', 'app']), 'first\nsecond\n');
+      });
+
+      // Only the process runtime needs an explicit command: docker has the image's entrypoint.
+      const processOnly = opts.runtime === 'process' ? it : () => undefined;
+      processOnly(
+        'explains why a container without a command cannot run as a host process',
+        async () => {
+          await ok(
+            ['apply', '-f', '-'],
+            pod('no-command', { containers: [{ name: 'main', image: 'nginx:1.27' }] }),
+          );
+          const p = await waitPod(
+            'no-command',
+            (p) => !!p.status?.containerStatuses?.[0]?.state?.waiting?.message,
+            'waiting with a message',
+          );
+          const waiting = p.status.containerStatuses[0].state.waiting;
+          assert.equal(waiting.reason, 'CreateContainerError');
+          assert.match(waiting.message, /has no command/);
+        },
+      );
+
       it('adopts running pods after the agent restarts, without restarting them', async () => {
         await ok(
           ['apply', '-f', '-'],

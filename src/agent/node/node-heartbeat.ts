@@ -48,6 +48,11 @@ export class NodeHeartbeat {
     this.#renewMs = renewSeconds * 1000;
   }
 
+  /** The Node's uid, once registered. */
+  get uid(): string {
+    return this.#uid;
+  }
+
   /** Creates the Node (or refreshes its labels and status) and the first Lease. */
   async register(): Promise<void> {
     const labels = nodeLabels(this.#facts);
@@ -82,10 +87,15 @@ export class NodeHeartbeat {
     let nextCheck = 0;
     while (!signal.aborted) {
       await new Promise<void>((resolve) => {
-        const timer = this.#clock.setTimeout(resolve, Math.min(this.#renewMs, CONDITION_CHECK_MS));
-        signal.addEventListener('abort', () => (this.#clock.clearTimeout(timer), resolve()), {
-          once: true,
-        });
+        const onAbort = () => (this.#clock.clearTimeout(timer), resolve());
+        const timer = this.#clock.setTimeout(
+          () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          Math.min(this.#renewMs, CONDITION_CHECK_MS),
+        );
+        signal.addEventListener('abort', onAbort, { once: true });
       });
       if (signal.aborted) return;
       try {

@@ -31,6 +31,7 @@ export interface PodConfigDeps {
   secrets: StoreReader;
   services: StoreReader;
   client: RestClient;
+  masterService?: { host: string; port: number };
 }
 
 const SERVICE_ACCOUNTS: ResourceRef = {
@@ -67,6 +68,7 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
     hostIP: deps.hostIP,
     podIPs,
     nodeAllocatable: deps.allocatable,
+    ...(deps.masterService ? { masterService: deps.masterService } : {}),
     serviceAccountToken: async (
       pod: KubeObject,
       audience: string | undefined,

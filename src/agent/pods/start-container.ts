@@ -156,6 +156,16 @@ export async function startContainer(
   }
   record.waiting.delete(name);
   deps.events.normal(pod, 'Created', `Created container: ${name}`, name);
+  const caps = deps.runtime.capabilities();
+  if (!caps.enforcesLimits && (spec.resources.cpuLimitMillis || spec.resources.memoryLimitBytes)) {
+    const why = caps.notes.length ? `: ${caps.notes.join('; ')}` : '';
+    deps.events.warning(
+      pod,
+      'LimitsNotEnforced',
+      `the cpu and memory limits of container ${name} are not enforced on this node${why}`,
+      name,
+    );
+  }
   try {
     await deps.runtime.startContainer(id);
   } catch (err) {
