@@ -9,39 +9,43 @@ import { flag, quantile, round } from './_stats.ts';
 // npm run bench -- podstart --runtime process|docker --pods 50
 // All pods are created at once on a one-node cluster (scheduler, agent and API server in
 // this process, as in `wharf up`); the figure is creation → Ready seen through a watch.
-// The floor is the same container started straight by the engine (create + start of
-// `sh -c 'sleep 3600'`) or the same process by spawn, one after another.
+// The floor is the same container started straight by the engine (create + start of the
+// same command) or the same process by spawn, as many at once as there were pods.
 
 const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 const SCRIPT = 'while true; do sleep 3600; done';
 
-async function floorDocker(image: string, samples: number): Promise<number[]> {
+// The floor starts the same number of containers (or processes) at once, as the pods
+// were: each figure is one start, from the request to the engine (or spawn) until running.
+async function floorDocker(image: string, count: number): Promise<number[]> {
   const docker = new Docker();
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const started = performance.now();
-    const c = await docker.createContainer({
-      Image: image,
-      Cmd: ['sh', '-c', SCRIPT],
-      Labels: { 'dev.wharf.bench': 'floor' },
-    });
-    await c.start();
-    times.push(performance.now() - started);
-    await c.remove({ force: true });
-  }
-  return times;
+  const started = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const t0 = performance.now();
+      const c = await docker.createContainer({
+        Image: image,
+        Cmd: ['sh', '-c', SCRIPT],
+        Labels: { 'dev.wharf.bench': 'floor' },
+      });
+      await c.start();
+      return { ms: performance.now() - t0, c };
+    }),
+  );
+  await Promise.all(started.map(({ c }) => c.remove({ force: true })));
+  return started.map(({ ms }) => ms);
 }
 
-async function floorProcess(samples: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const started = performance.now();
-    const child = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: 'ignore' });
-    await new Promise((r) => child.once('spawn', r));
-    times.push(performance.now() - started);
-    process.kill(-child.pid!, 'SIGKILL');
-  }
-  return times;
+async function floorProcess(count: number): Promise<number[]> {
+  const started = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const t0 = performance.now();
+      const child = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: 'ignore' });
+      await new Promise((r) => child.once('spawn', r));
+      return { ms: performance.now() - t0, child };
+    }),
+  );
+  for (const { child } of started) process.kill(-child.pid!, 'SIGKILL');
+  return started.map(({ ms }) => ms);
 }
 
 export async function main(args: string[]): Promise<Record<string, unknown>> {
@@ -110,7 +114,7 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     const latencies = [...ready].map(([name, at]) => at - created.get(name)!);
     for (const name of created.keys())
       await client.delete(PODS, 'default', name, { gracePeriodSeconds: 0 }).catch(() => undefined);
-    const floor = runtime === 'docker' ? await floorDocker(image, 20) : await floorProcess(20);
+    const floor = runtime === 'docker' ? await floorDocker(image, count) : await floorProcess(count);
     const p50 = quantile(latencies, 0.5);
     const floorP50 = quantile(floor, 0.5);
     return {

@@ -244,7 +244,7 @@ class DockerDriver implements RuntimeDriver {
   async inspectContainer(id: string): Promise<ContainerStatus> {
     const status = await this.#objects.status(id);
     if (!status) throw new RuntimeError('NotFound', `container ${id} not found`);
-    return status;
+    return this.#withOom(status);
   }
 
   onContainerExit(listener: (status: ContainerStatus) => void): () => void {
@@ -271,6 +271,11 @@ class DockerDriver implements RuntimeDriver {
     this.#agent.destroy();
   }
 
+  #withOom(status: ContainerStatus): ContainerStatus {
+    if (status.state !== 'exited' || status.reason === 'OOMKilled') return status;
+    return this.#events.oomKilled(status.id) ? { ...status, reason: 'OOMKilled' } : status;
+  }
+
   async #reportExit(event: DieEvent): Promise<void> {
     let status: ContainerStatus | undefined;
     try {
@@ -279,6 +284,7 @@ class DockerDriver implements RuntimeDriver {
       this.#log.warn({ err, container: event.id }, 'inspecting an exited container failed');
     }
     status ??= statusFromDieEvent(event.id, event.attributes, event.timeNano);
+    status = this.#withOom(status);
     if (status.state === 'running') return; // restarted meanwhile; its next exit reports
     for (const listener of this.#listeners) {
       try {

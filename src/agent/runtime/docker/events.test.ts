@@ -51,7 +51,7 @@ describe('docker die-event watcher', () => {
     await watcher.start();
     assert.deepEqual(calls[0]!.filters, {
       type: ['container'],
-      event: ['die'],
+      event: ['die', 'oom'],
       label: ['dev.wharf.instance=a'],
     });
     const first = dieLine('c1', '1714557600123456789', 3);

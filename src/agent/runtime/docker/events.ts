@@ -28,6 +28,7 @@ export class DieEventWatcher {
   readonly #docker: Docker;
   readonly #labels: string[];
   readonly #onDie: (event: DieEvent) => void;
+  readonly #oomKilled = new Set<string>();
   readonly #log: Logger;
   /** Seconds since the epoch, to the millisecond (the engine takes fractions). */
   #since = Date.now() / 1000;
@@ -49,6 +50,11 @@ export class DieEventWatcher {
     await this.#connect();
   }
 
+  /** Whether the engine reported an OOM kill in this container. */
+  oomKilled(id: string): boolean {
+    return this.#oomKilled.has(id);
+  }
+
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -58,7 +64,7 @@ export class DieEventWatcher {
   async #connect(): Promise<void> {
     const stream = (await this.#docker.getEvents({
       since: this.#since,
-      filters: { type: ['container'], event: ['die'], label: this.#labels },
+      filters: { type: ['container'], event: ['die', 'oom'], label: this.#labels },
     })) as Readable;
     if (this.#closed) {
       stream.destroy();
@@ -106,6 +112,14 @@ export class DieEventWatcher {
     const id = event.Actor?.ID;
     // timeNano exceeds a double's precision: read its digits from the text.
     const timeNano = /"timeNano":\s*(\d+)/.exec(line)?.[1];
+    if (event.Action === 'oom' && id) {
+      // The engine may mark State.OOMKilled only after it reported the death: the oom
+      // event, which comes first, is the reliable sign.
+      this.#oomKilled.add(id);
+      if (this.#oomKilled.size > SEEN_LIMIT)
+        this.#oomKilled.delete(this.#oomKilled.values().next().value!);
+      return;
+    }
     if (event.Action !== 'die' || !id || !timeNano) return;
     this.#since = Number(timeNano.slice(0, -6)) / 1000; // floored to the ms: replays are dropped
     const key = `${id}@${timeNano}`;
