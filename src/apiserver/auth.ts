@@ -4,8 +4,9 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 
 // Bearer-token authentication. The admin token lives in the data dir (mode 0600) and maps
-// to the cluster-admin identity; full RBAC arrives in a later issue, until then every
-// authenticated user may do everything.
+// to the cluster-admin identity; the join secret that agents present (src/cli/join-token.ts)
+// maps to `system:node-bootstrap`. Full RBAC arrives in a later issue, until then every
+// authenticated user may do everything, so the join token is as strong as the admin's.
 
 export interface UserInfo {
   username: string;

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { builtinRegistry } from '../api/index.ts';
@@ -18,6 +16,7 @@ import { runControllers } from '../controllers/index.ts';
 import { openRuntime, startAgent, type RuntimeChoice } from '../agent/index.ts';
 import { startSchedulerThread } from '../scheduler/thread.ts';
 import { openStore, startCompactor, type Backend } from '../store/index.ts';
+import { ensureJoinSecret, formatJoinToken, NODE_BOOTSTRAP_USER } from './join-token.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 
 // Starting the control plane in order, each step behind the previous one, with every
@@ -39,6 +38,8 @@ export interface ControlPlane {
   kubeconfigPath: string;
   caPem: string;
   token: string;
+  /** `wharf1::<CA hash>::<secret>`: what `wharf agent --token` takes. */
+  joinToken: string;
   apiserver: ApiServer;
   store: Backend;
   close(): Promise<void>;
@@ -46,16 +47,8 @@ export interface ControlPlane {
 
 const CERT_CHECK_MS = 12 * 3600 * 1000;
 
-/** A random secret kept in `file` (created on first use, readable by the owner only). */
-function ensureSecret(file: string): string {
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const secret = randomBytes(32).toString('base64url');
-  fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
-  return secret;
-}
-
-async function step<T>(
+/** Runs one start-up step: a progress line when it is done, its failure wrapped in `what`. */
+export async function step<T>(
   what: string,
   progress: (line: string) => void,
   run: () => Promise<T>,
@@ -83,9 +76,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ensureServingCertificates(pkiDir, defaultSans(opts.tlsSans)),
     );
     const token = ensureAdminToken(path.join(dataDir, 'tokens'));
-    const nodeProxyToken = ensureSecret(path.join(dataDir, 'tokens', 'node-proxy.token'));
+    // The join secret: agents authenticate with it, and the API server presents it to them.
+    const joinSecret = ensureJoinSecret(dataDir);
+    const joinToken = formatJoinToken(tls.caPem, joinSecret);
     const tokens = new TokenAuthenticator();
     tokens.add(token, ADMIN_USER);
+    tokens.add(joinSecret, NODE_BOOTSTRAP_USER);
     const registry = builtinRegistry();
     const apiserver = new ApiServer({
       store,
@@ -95,12 +91,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       tls,
       host: opts.host,
       port: opts.port,
-      nodeProxyToken,
+      nodeProxyToken: joinSecret,
     });
     await step(`starting apiserver on ${opts.host}:${opts.port}`, progress, () =>
       apiserver.start(),
     );
     cleanups.unshift(() => apiserver.close());
+    progress(`  join token: ${joinToken}`);
+    progress(
+      `  more machines join with: wharf agent --server https://<address of this machine>:${new URL(apiserver.url).port} --token <join token>`,
+    );
     // A long-running server re-checks its certificate twice a day and renews it in place
     // when it nears expiry; the CA itself lasts ten years.
     let servedCert = tls.certPem;
@@ -161,7 +161,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           runtime: driver,
           dataDir: agentDir,
           tls: { certPem: tls.certPem, keyPem: tls.keyPem },
-          proxyToken: nodeProxyToken,
+          proxyToken: joinSecret,
           kubeletVersion: versionInfo().gitVersion,
           apiServer: {
             ...(opts.host !== '0.0.0.0' && opts.host !== '::' ? { host: opts.host } : {}),
@@ -181,6 +181,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       kubeconfigPath,
       caPem: tls.caPem,
       token,
+      joinToken,
       apiserver,
       store,
       async close() {

@@ -1,6 +1,10 @@
 import { Command, Option } from 'commander';
+import os from 'node:os';
+import path from 'node:path';
 import { openStore } from '../store/index.ts';
+import { runAgent } from './agent-command.ts';
 import { defaultDataDir } from './data-dir.ts';
+import { readJoinToken } from './join-token.ts';
 import { printKubeconfig, runUp } from './up.ts';
 
 // Command definitions only; each action lives in its own module.
@@ -90,6 +94,50 @@ export function buildProgram(): Command {
     .description('print the admin kubeconfig of a cluster')
     .option('--data-dir <dir>', 'the cluster data dir', defaultDataDir())
     .action((o: { dataDir: string }) => printKubeconfig(o.dataDir));
+
+  program
+    .command('join-token')
+    .alias('token')
+    .description('print the token with which other machines join this cluster (wharf agent)')
+    .option('--data-dir <dir>', 'the cluster data dir', defaultDataDir())
+    .action((o: { dataDir: string }) => {
+      process.stdout.write(readJoinToken(o.dataDir) + '\n');
+    });
+
+  program
+    .command('agent')
+    .description('join a cluster as a node: run pods bound to this machine')
+    .requiredOption('--server <url>', 'URL of the API server, e.g. https://10.0.0.5:6443')
+    .requiredOption('--token <token>', 'join token: `wharf join-token` on the control plane')
+    .option('--node-name <name>', "name of this machine's Node (default: the host name)")
+    .addOption(
+      new Option('--runtime <runtime>', 'container runtime')
+        .choices(['auto', 'docker', 'process'])
+        .default('auto'),
+    )
+    .option(
+      '--data-dir <dir>',
+      'where the agent keeps its state ($WHARF_DATA_DIR or ~/.wharf-agent)',
+      process.env.WHARF_DATA_DIR || path.join(os.homedir(), '.wharf-agent'),
+    )
+    .option(
+      '--node-ip <ip>',
+      "the Node's address, by which the API server reaches the agent (default: the default route's)",
+    )
+    .option('--port <port>', "HTTPS port of the agent's endpoint (0: any free port)", port, 10250)
+    .action(
+      async (o: {
+        server: string;
+        token: string;
+        nodeName?: string;
+        runtime: 'auto' | 'docker' | 'process';
+        dataDir: string;
+        nodeIp?: string;
+        port: number;
+      }) => {
+        await runAgent(o);
+      },
+    );
 
   program
     .command('store-check')
