@@ -92,7 +92,9 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
           kind: 'Pod',
           metadata: { name },
           spec: {
-            terminationGracePeriodSeconds: 0,
+            ...(process.env.PODSTART_BIND_DIRECTLY ? { nodeName } : {}),
+            // Not 0: a grace of 0 removes the object at once, before the agent cleaned up.
+            terminationGracePeriodSeconds: 1,
             containers: [
               {
                 name: 'main',
@@ -112,9 +114,14 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     if (ready.size < count)
       throw new Error(`only ${ready.size} of ${count} pods became Ready in 120 s`);
     const latencies = [...ready].map(([name, at]) => at - created.get(name)!);
-    for (const name of created.keys())
-      await client.delete(PODS, 'default', name, { gracePeriodSeconds: 0 }).catch(() => undefined);
-    const floor = runtime === 'docker' ? await floorDocker(image, count) : await floorProcess(count);
+    // Graceful deletes: the agent stops and removes each pod before its object goes.
+    await Promise.all(
+      [...created.keys()].map((name) =>
+        client.delete(PODS, 'default', name).catch(() => undefined),
+      ),
+    );
+    const floor =
+      runtime === 'docker' ? await floorDocker(image, count) : await floorProcess(count);
     const p50 = quantile(latencies, 0.5);
     const floorP50 = quantile(floor, 0.5);
     return {

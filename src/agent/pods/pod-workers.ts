@@ -157,7 +157,7 @@ export class PodWorkers {
         }
       }
     };
-    await Promise.all(Array.from({ length: this.#opts.workers ?? 8 }, worker));
+    await Promise.all(Array.from({ length: this.#opts.workers ?? 32 }, worker));
     this.#probes.stopAll();
   }
 
