@@ -17,6 +17,13 @@ import { startContainer, type PodConfig, type PodEvents } from './start-containe
 // containers in order, then app containers, restarts under back-off, liveness kills and
 // activeDeadlineSeconds. Each pass does what is due now and says when to look again;
 // container exits and probe results also send the pod round.
+//
+//   volumes ─► sandbox ─► init 1 … init n (each to exit 0) ─► app containers
+//                 ▲                                               │
+//                 └──── sandbox lost: kill all, start over ◄──────┤
+//   app container:  (none) ─start─► running ─exit─► exited ─restart policy─► back-off ─► start
+//                                      │ liveness/startup failed, spec changed: kill ─► exited
+//   pod: terminal phase or deletion ─► preStop, SIGTERM … SIGKILL ─► stopped ─► cleaned up
 
 export interface PodVolumes {
   /** Prepares (or refreshes) the pod's volumes. Throws a message for FailedMount. */
