@@ -5,6 +5,7 @@ import { DisruptionController } from './disruption/index.ts';
 import { GarbageCollector } from './garbage-collector/index.ts';
 import { NamespaceController } from './namespace/index.ts';
 import { NamespaceDefaultsController } from './namespace-defaults/index.ts';
+import { ReplicaSetController } from './replicaset/index.ts';
 
 // The controller manager: every controller as a client of the API server, sharing one
 // informer per resource. Returns when the signal aborts and every controller has stopped.
@@ -27,6 +28,8 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
     new NamespaceController(client, registry, factory, log),
     new NamespaceDefaultsController(client, ctx.caPem, factory, log),
     new DisruptionController(client, registry, factory, log),
+    new ReplicaSetController(client, registry, factory, log),
+    new ReplicaSetController(client, registry, factory, log, { kind: 'ReplicationController' }),
   ];
   factory.start(signal);
   await Promise.all(controllers.map((c) => c.run(signal)));
@@ -37,3 +40,4 @@ export { DisruptionController } from './disruption/index.ts';
 export { GarbageCollector, collectableResources } from './garbage-collector/index.ts';
 export { NamespaceController } from './namespace/index.ts';
 export { NamespaceDefaultsController, ROOT_CA_CONFIGMAP } from './namespace-defaults/index.ts';
+export { ReplicaSetController } from './replicaset/index.ts';
