@@ -16,6 +16,8 @@ import { PodSyncer, type PodVolumes } from './sync-pod.ts';
 // deleted is stopped within its grace period, its final status written, and then the
 // API object is removed (grace 0) — the kubelet's half of graceful deletion.
 
+const FINISHED_LIMIT = 10_000;
+
 export const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 
 export interface PodWorkersOptions {
@@ -37,6 +39,11 @@ export interface PodWorkersOptions {
 export class PodWorkers {
   readonly #opts: PodWorkersOptions;
   readonly #records = new Map<string, PodRecord>();
+  /**
+   * Pods this agent finished (stopped, cleaned up, deletion asked) whose API object may
+   * linger under finalizers: their updates are not work any more.
+   */
+  readonly #finished = new Set<string>();
   readonly #queue: WorkQueue<string>;
   readonly #syncer: PodSyncer;
   readonly #probes: ProbeManager;
@@ -86,6 +93,7 @@ export class PodWorkers {
   /** The informer saw this pod (added or changed). */
   update(pod: Pod): void {
     const uid = pod.metadata!.uid!;
+    if (this.#finished.has(uid)) return;
     const record = this.#records.get(uid);
     if (!record) {
       const fresh = newPodRecord(
@@ -102,6 +110,7 @@ export class PodWorkers {
 
   /** The pod left the API (or this node): tear it down. */
   remove(pod: Pod): void {
+    this.#finished.delete(pod.metadata!.uid!);
     const record = this.#records.get(pod.metadata!.uid!);
     if (!record) return;
     record.removed = true;
@@ -173,7 +182,13 @@ export class PodWorkers {
       // Everything of the pod goes before its API object does: whoever waits for the
       // deletion (kubectl delete --wait, a controller) then finds the node clean.
       await this.#syncer.cleanUp(record);
-      if (!record.removed) await this.#deleteFromApi(pod);
+      if (!record.removed) {
+        await this.#deleteFromApi(pod);
+        this.#finished.add(uid);
+        if (this.#finished.size > FINISHED_LIMIT) {
+          this.#finished.delete(this.#finished.values().next().value!);
+        }
+      }
       this.#probes.retain(this.#liveContainerIds());
       this.#records.delete(uid);
       return undefined;

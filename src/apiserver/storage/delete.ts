@@ -124,6 +124,11 @@ export async function deleteObject(
       next.status = { ...(next.status as object), phase: 'Terminating' };
     }
     if (ctx.dryRun) return { object: next, deleted: false };
+    // Deleting again what is already being deleted, with nothing to change (same
+    // finalizers, no shorter grace), writes nothing: watchers see no event.
+    if (JSON.stringify(next) === JSON.stringify(current)) {
+      return { object: current, deleted: false };
+    }
     try {
       const written = await rs.deps.store.update(
         key,
