@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { ResourceRegistry } from '../api/index.ts';
 import { InformerFactory, type Logger, type RestClient } from '../client/index.ts';
+import { CronJobController } from './cronjob/index.ts';
 import { DisruptionController } from './disruption/index.ts';
 import { GarbageCollector } from './garbage-collector/index.ts';
+import { JobController, TtlAfterFinishedController } from './job/index.ts';
 import { NamespaceController } from './namespace/index.ts';
 import { NamespaceDefaultsController } from './namespace-defaults/index.ts';
 import { ReplicaSetController } from './replicaset/index.ts';
@@ -30,13 +32,18 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
     new DisruptionController(client, registry, factory, log),
     new ReplicaSetController(client, registry, factory, log),
     new ReplicaSetController(client, registry, factory, log, { kind: 'ReplicationController' }),
+    new JobController(client, registry, factory, log),
+    new TtlAfterFinishedController(client, registry, factory, log),
+    new CronJobController(client, registry, factory, log),
   ];
   factory.start(signal);
   await Promise.all(controllers.map((c) => c.run(signal)));
   await factory.stop();
 }
 
+export { CronJobController } from './cronjob/index.ts';
 export { DisruptionController } from './disruption/index.ts';
+export { JobController, TtlAfterFinishedController } from './job/index.ts';
 export { GarbageCollector, collectableResources } from './garbage-collector/index.ts';
 export { NamespaceController } from './namespace/index.ts';
 export { NamespaceDefaultsController, ROOT_CA_CONFIGMAP } from './namespace-defaults/index.ts';
