@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { ResourceRegistry } from '../api/index.ts';
 import { InformerFactory, type Logger, type RestClient } from '../client/index.ts';
 import { CronJobController } from './cronjob/index.ts';
+import { DaemonSetController } from './daemonset/index.ts';
 import { DisruptionController } from './disruption/index.ts';
 import { GarbageCollector } from './garbage-collector/index.ts';
 import { JobController, TtlAfterFinishedController } from './job/index.ts';
@@ -35,6 +36,7 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
     new JobController(client, registry, factory, log),
     new TtlAfterFinishedController(client, registry, factory, log),
     new CronJobController(client, registry, factory, log),
+    new DaemonSetController(client, registry, factory, log),
   ];
   factory.start(signal);
   await Promise.all(controllers.map((c) => c.run(signal)));
@@ -42,6 +44,7 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
 }
 
 export { CronJobController } from './cronjob/index.ts';
+export { DaemonSetController } from './daemonset/index.ts';
 export { DisruptionController } from './disruption/index.ts';
 export { JobController, TtlAfterFinishedController } from './job/index.ts';
 export { GarbageCollector, collectableResources } from './garbage-collector/index.ts';
