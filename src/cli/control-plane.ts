@@ -29,6 +29,8 @@ export interface ControlPlaneOptions {
   storeUrl?: string;
   tlsSans: string[];
   progress: (line: string) => void;
+  /** Silence after which a node goes Unknown and gets the unreachable taint (default 40 s). */
+  nodeMonitorGracePeriodSeconds?: number;
   /** Run a node agent in this process too (`wharf up`); absent: control plane only. */
   agent?: { runtime: RuntimeChoice; nodeName?: string };
 }
@@ -132,7 +134,22 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       async () => {
         cleanups.unshift(
           runWhileLeading(client, 'wharf-controller-manager', stderrLogger, (leading) =>
-            runControllers({ client, registry, caPem: tls.caPem, log: stderrLogger }, leading),
+            runControllers(
+              {
+                client,
+                registry,
+                caPem: tls.caPem,
+                log: stderrLogger,
+                ...(opts.nodeMonitorGracePeriodSeconds !== undefined
+                  ? {
+                      nodeLifecycle: {
+                        nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds,
+                      },
+                    }
+                  : {}),
+              },
+              leading,
+            ),
           ),
         );
       },

@@ -13,6 +13,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function seconds(value: string): number {
+  const n = Number(value.replace(/s$/, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a number of seconds, not ${value}`);
+  return n;
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -53,6 +59,11 @@ export function buildProgram(): Command {
         new Option('--runtime <runtime>', 'container runtime for the node agent')
           .choices(['auto', 'docker', 'process'])
           .default('auto'),
+      )
+      .option(
+        '--node-monitor-grace-period <seconds>',
+        'silence after which a node is marked Unknown and its pods are evicted after their tolerations (default 40)',
+        seconds,
       )
       .option('--node-name <name>', "name of this machine's Node (default: the host name)");
 

@@ -16,6 +16,7 @@ export interface UpOptions {
   writeKubeconfig: boolean;
   /** The node agent's runtime; absent for `wharf server` (control plane only). */
   runtime?: 'auto' | 'docker' | 'process';
+  nodeMonitorGracePeriod?: number;
   nodeName?: string;
 }
 
@@ -34,6 +35,9 @@ export async function runUp(opts: UpOptions): Promise<void> {
       storeUrl: opts.store,
       tlsSans: opts.tlsSan,
       progress: out,
+      ...(opts.nodeMonitorGracePeriod !== undefined
+        ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriod }
+        : {}),
       ...(opts.runtime
         ? {
             agent: { runtime: opts.runtime, ...(opts.nodeName ? { nodeName: opts.nodeName } : {}) },

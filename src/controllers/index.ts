@@ -3,11 +3,18 @@ import type { ResourceRegistry } from '../api/index.ts';
 import { InformerFactory, type Logger, type RestClient } from '../client/index.ts';
 import { CronJobController } from './cronjob/index.ts';
 import { DaemonSetController } from './daemonset/index.ts';
+import { DeploymentController } from './deployment/index.ts';
 import { DisruptionController } from './disruption/index.ts';
 import { GarbageCollector } from './garbage-collector/index.ts';
 import { JobController, TtlAfterFinishedController } from './job/index.ts';
 import { NamespaceController } from './namespace/index.ts';
 import { NamespaceDefaultsController } from './namespace-defaults/index.ts';
+import {
+  NodeLifecycleController,
+  TaintEvictionController,
+  type NodeLifecycleOptions,
+} from './node-lifecycle/index.ts';
+import { PodGCController, type PodGCOptions } from './pod-gc/index.ts';
 import { ReplicaSetController } from './replicaset/index.ts';
 
 // The controller manager: every controller as a client of the API server, sharing one
@@ -19,6 +26,10 @@ export interface ControllerContext {
   /** The cluster CA, published into every namespace. */
   caPem: string;
   log: Logger;
+  /** `--node-monitor-grace-period` and friends. */
+  nodeLifecycle?: NodeLifecycleOptions;
+  /** `--terminated-pod-gc-threshold`. */
+  podGC?: PodGCOptions;
 }
 
 export async function runControllers(ctx: ControllerContext, signal: AbortSignal): Promise<void> {
@@ -37,6 +48,10 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
     new TtlAfterFinishedController(client, registry, factory, log),
     new CronJobController(client, registry, factory, log),
     new DaemonSetController(client, registry, factory, log),
+    new DeploymentController(client, registry, factory, log),
+    new NodeLifecycleController(client, registry, factory, log, ctx.nodeLifecycle),
+    new TaintEvictionController(client, registry, factory, log),
+    new PodGCController(client, registry, factory, log, ctx.podGC),
   ];
   factory.start(signal);
   await Promise.all(controllers.map((c) => c.run(signal)));
@@ -45,9 +60,12 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
 
 export { CronJobController } from './cronjob/index.ts';
 export { DaemonSetController } from './daemonset/index.ts';
+export { DeploymentController } from './deployment/index.ts';
 export { DisruptionController } from './disruption/index.ts';
 export { JobController, TtlAfterFinishedController } from './job/index.ts';
 export { GarbageCollector, collectableResources } from './garbage-collector/index.ts';
 export { NamespaceController } from './namespace/index.ts';
 export { NamespaceDefaultsController, ROOT_CA_CONFIGMAP } from './namespace-defaults/index.ts';
+export { NodeLifecycleController, TaintEvictionController } from './node-lifecycle/index.ts';
+export { PodGCController } from './pod-gc/index.ts';
 export { ReplicaSetController } from './replicaset/index.ts';

@@ -104,7 +104,11 @@ export class NodeHeartbeat {
         if (now >= nextCheck) {
           nextCheck = now + CONDITION_CHECK_MS;
           const conditions = JSON.stringify(nodeConditions(this.#facts));
-          if (conditions !== this.#lastConditions || now - this.#lastReport >= STATUS_REPORT_MS) {
+          if (
+            conditions !== this.#lastConditions ||
+            now - this.#lastReport >= STATUS_REPORT_MS ||
+            (await this.#overwritten())
+          ) {
             await this.#reportStatus();
           }
         }
@@ -115,6 +119,24 @@ export class NodeHeartbeat {
         );
       }
     }
+  }
+
+  /**
+   * Whether the Node's conditions in the API differ from what this agent last posted —
+   * the node lifecycle controller set them Unknown while this node was unreachable — so
+   * a node that comes back says so within one check, as the kubelet does.
+   */
+  async #overwritten(): Promise<boolean> {
+    const node = await this.#client.get<Node>(NODES, '', this.#facts.nodeName);
+    const posted = new Map(
+      (JSON.parse(this.#lastConditions) as Array<{ type: string; status: string }>).map((c) => [
+        c.type,
+        c.status,
+      ]),
+    );
+    return (node.status?.conditions ?? []).some(
+      (c) => posted.has(c.type) && posted.get(c.type) !== c.status,
+    );
   }
 
   async #reportStatus(): Promise<void> {

@@ -1,0 +1,6 @@
+export {
+  PodGCController,
+  type PodGCCaches,
+  type PodGCClient,
+  type PodGCOptions,
+} from './controller.ts';
