@@ -198,7 +198,6 @@ spec:
     d = await json('get', 'deploy', 'app', '-n', 'work');
     assert.equal(d.spec.replicas, 5);
     assert.equal(d.spec.template.spec.containers[0].image, 'busybox:1.37');
-    const rv = d.metadata.resourceVersion;
     assert.match(
       await k(
         'patch',
@@ -213,7 +212,28 @@ spec:
       ),
       /patched \(no change\)/,
     );
-    assert.equal((await json('get', 'deploy', 'app', '-n', 'work')).metadata.resourceVersion, rv);
+    // The Deployment controller writes status meanwhile, so the resourceVersion that a
+    // no-op patch must keep is checked on an object no controller touches.
+    await k('create', 'configmap', 'still', '-n', 'work', '--from-literal=a=1');
+    const cmRv = (await json('get', 'configmap', 'still', '-n', 'work')).metadata.resourceVersion;
+    assert.match(
+      await k(
+        'patch',
+        'configmap',
+        'still',
+        '-n',
+        'work',
+        '--type',
+        'merge',
+        '-p',
+        '{"data":{"a":"1"}}',
+      ),
+      /patched \(no change\)/,
+    );
+    assert.equal(
+      (await json('get', 'configmap', 'still', '-n', 'work')).metadata.resourceVersion,
+      cmRv,
+    );
     const bad = await kr(
       'patch',
       'deploy',

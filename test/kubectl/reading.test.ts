@@ -40,7 +40,7 @@ describe('kubectl reads objects', () => {
       wide,
       /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$/m,
     );
-    assert.match(wide, /^web\s+0\/3\s+0\s+0\s+\d+s\s+nginx\s+nginx:1\.27\s+app=web$/m);
+    assert.match(wide, /^web\s+0\/3\s+\d\s+0\s+\d+s\s+nginx\s+nginx:1\.27\s+app=web$/m);
   });
 
   it('prints yaml, json, name, jsonpath and custom-columns', async () => {
