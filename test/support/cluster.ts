@@ -19,6 +19,8 @@ export interface TestClusterOptions {
   agent?: { runtime: 'docker' | 'process'; nodeName: string };
   /** Reuse a data dir (a restart); default: a fresh one. */
   dataDir?: string;
+  /** Silence after which the node lifecycle controller marks a node Unknown. */
+  nodeMonitorGracePeriodSeconds?: number;
 }
 
 export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
@@ -31,6 +33,9 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     tlsSans: [],
     progress: () => {},
     ...(opts.agent ? { agent: opts.agent } : {}),
+    ...(opts.nodeMonitorGracePeriodSeconds !== undefined
+      ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds }
+      : {}),
   });
   await waitForSystemObjects(cp);
   const cacheDir = path.join(dataDir, 'kubectl-cache');
