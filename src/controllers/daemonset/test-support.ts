@@ -1,13 +1,7 @@
 import type { KubeObject } from '../../api/index.ts';
 import { builtinRegistry } from '../../api/index.ts';
-import {
-  ApiError,
-  FakeClock,
-  objectKey,
-  WorkQueue,
-  type IndexFunc,
-  type StoreReader,
-} from '../../client/index.ts';
+import { ApiError, FakeClock, WorkQueue } from '../../client/index.ts';
+import { FakeStore } from '../test-support.ts';
 import type { DaemonSetClient, EventSink } from './context.ts';
 import { DaemonSetController } from './controller.ts';
 import { computeHash } from './hash.ts';
@@ -22,40 +16,7 @@ export const NOW = Date.parse('2025-01-01T12:00:00Z');
 export const silent = { info: () => {}, warn: () => {}, error: () => {} };
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** A cache tests fill by hand; indexes are computed on each read. */
-export class FakeStore implements StoreReader {
-  readonly #items = new Map<string, KubeObject>();
-  readonly #indexers = new Map<string, IndexFunc<KubeObject>>();
-  constructor(objs: KubeObject[] = []) {
-    for (const obj of objs) this.set(obj);
-  }
-  set(obj: KubeObject): void {
-    this.#items.set(objectKey(obj), obj);
-  }
-  remove(obj: KubeObject): void {
-    this.#items.delete(objectKey(obj));
-  }
-  get(key: string) {
-    return this.#items.get(key);
-  }
-  list() {
-    return [...this.#items.values()];
-  }
-  keys() {
-    return [...this.#items.keys()];
-  }
-  get size() {
-    return this.#items.size;
-  }
-  byIndex(name: string, value: string) {
-    const fn = this.#indexers.get(name);
-    if (!fn) throw new Error(`no indexer named ${name}`);
-    return this.list().filter((o) => fn(o).includes(value));
-  }
-  addIndexer(name: string, fn: IndexFunc<KubeObject>) {
-    this.#indexers.set(name, fn);
-  }
-}
+export { FakeStore };
 
 export interface Call {
   verb: 'get' | 'create' | 'update' | 'patch' | 'delete';
