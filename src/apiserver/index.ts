@@ -1,4 +1,9 @@
-export { ApiServer, BOOTSTRAP_NAMESPACES, type ApiServerOptions } from './server.ts';
+export {
+  ApiServer,
+  BOOTSTRAP_NAMESPACES,
+  DEFAULT_SERVICE_CIDR,
+  type ApiServerOptions,
+} from './server.ts';
 export { builtinAdmission } from './builtin-admission.ts';
 export { TokenAuthenticator, ADMIN_USER, ensureAdminToken, type UserInfo } from './auth.ts';
 export { ensureServingCertificates, defaultSans, type ServingCertificates } from './pki.ts';

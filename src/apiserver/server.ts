@@ -26,6 +26,15 @@ import { handleResourceRequest } from './resource-handler.ts';
 import type { Admission } from './storage/admission.ts';
 import { ResourceStore } from './storage/resource-store.ts';
 import { WatchCache } from './storage/watch-cache.ts';
+import type { WriteHooks } from './storage/write-hooks.ts';
+import { NODE_PORT_RANGE } from '../api/validation/service-ips.ts';
+import {
+  AllocationRepair,
+  KubernetesService,
+  parseServiceCIDR,
+  serviceWriteHooks,
+  ServiceAllocations,
+} from './services/index.ts';
 import { versionInfo } from './version.ts';
 
 // The HTTPS API server: authentication, then routing to discovery, OpenAPI, health and
@@ -42,9 +51,14 @@ export interface ApiServerOptions {
   port?: number;
   /** The token node agents accept when logs, exec and port-forward are proxied to them. */
   nodeProxyToken?: string;
+  /** `--service-cluster-ip-range` (default 10.96.0.0/12). */
+  serviceCIDR?: string;
+  /** The address pods reach this server at (the `kubernetes` service endpoints). */
+  advertiseAddress?: string;
   log?: (level: 'info' | 'warn' | 'error', message: string, err?: unknown) => void;
 }
 
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
@@ -56,6 +70,10 @@ export class ApiServer {
   readonly #openapi: OpenApiDocuments;
   readonly #server: https.Server;
   readonly #nodeProxy: NodeProxy;
+  readonly serviceAllocations: ServiceAllocations;
+  readonly #serviceHooks: WriteHooks;
+  readonly #repair: AllocationRepair;
+  #kubernetesService: KubernetesService | undefined;
   #ready = false;
   #url = '';
 
@@ -65,6 +83,15 @@ export class ApiServer {
       this.#log('error', 'watch cache lost its store watch', err),
     );
     this.#openapi = new OpenApiDocuments(opts.registry);
+    this.serviceAllocations = new ServiceAllocations(
+      opts.store,
+      parseServiceCIDR(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),
+      NODE_PORT_RANGE,
+    );
+    this.#serviceHooks = serviceWriteHooks(this.serviceAllocations);
+    this.#repair = new AllocationRepair(opts.store, this.serviceAllocations, (l, m, e) =>
+      this.#log(l, m, e),
+    );
     this.#server = https.createServer(
       { cert: opts.tls.certPem, key: opts.tls.keyPem, requestTimeout: 0, keepAliveTimeout: 65_000 },
       (req, res) => void this.#handle(req, res),
@@ -136,6 +163,7 @@ export class ApiServer {
         store: this.opts.store,
         cache: this.cache,
         admission: this.opts.admission,
+        hooks: (t) => (t.group === '' && t.kind === 'Service' ? this.#serviceHooks : undefined),
       });
       this.#stores.set(type, rs);
     }
@@ -158,11 +186,32 @@ export class ApiServer {
     });
     const port = (this.#server.address() as AddressInfo).port;
     this.#url = `https://127.0.0.1:${port}`;
+    const core = (resource: string) => this.storeFor(this.opts.registry.get('', 'v1', resource)!);
+    this.#kubernetesService = new KubernetesService({
+      services: core('services'),
+      endpoints: core('endpoints'),
+      endpointSlices: this.storeFor(
+        this.opts.registry.get('discovery.k8s.io', 'v1', 'endpointslices')!,
+      ),
+      store: this.opts.store,
+      clusterIP: this.serviceAllocations.range.at(0),
+      ...(this.opts.advertiseAddress ? { advertiseAddress: this.opts.advertiseAddress } : {}),
+      port,
+      log: (l, m, e) => this.#log(l, m, e),
+    });
+    await this.#kubernetesService.start();
+    this.#repair.start();
     this.#ready = true;
   }
 
   async close(): Promise<void> {
     this.#ready = false;
+    this.#repair.close();
+    await this.#kubernetesService
+      ?.close()
+      .catch((err: unknown) =>
+        this.#log('warn', 'could not withdraw the kubernetes endpoints', err),
+      );
     this.cache.stop();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());

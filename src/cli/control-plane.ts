@@ -13,7 +13,7 @@ import {
 } from '../apiserver/index.ts';
 import { RestClient, runWhileLeading, stderrLogger } from '../client/index.ts';
 import { runControllers } from '../controllers/index.ts';
-import { openRuntime, startAgent, type RuntimeChoice } from '../agent/index.ts';
+import { defaultHostIP, openRuntime, startAgent, type RuntimeChoice } from '../agent/index.ts';
 import { startSchedulerThread } from '../scheduler/thread.ts';
 import { openStore, startCompactor, type Backend } from '../store/index.ts';
 import { ensureJoinSecret, formatJoinToken, NODE_BOOTSTRAP_USER } from './join-token.ts';
@@ -31,6 +31,8 @@ export interface ControlPlaneOptions {
   progress: (line: string) => void;
   /** Silence after which a node goes Unknown and gets the unreachable taint (default 40 s). */
   nodeMonitorGracePeriodSeconds?: number;
+  /** `--service-cidr`: where cluster IPs come from (default 10.96.0.0/12). */
+  serviceCIDR?: string;
   /** Run a node agent in this process too (`wharf up`); absent: control plane only. */
   agent?: { runtime: RuntimeChoice; nodeName?: string };
 }
@@ -94,6 +96,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       host: opts.host,
       port: opts.port,
       nodeProxyToken: joinSecret,
+      ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
+      ...advertiseAddressOf(opts.host),
     });
     await step(`starting apiserver on ${opts.host}:${opts.port}`, progress, () =>
       apiserver.start(),
@@ -211,4 +215,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     for (const c of cleanups) await c();
     throw err;
   }
+}
+
+/**
+ * The address pods reach the API server at, for the `kubernetes` service: the address it
+ * listens on, or the machine's main address when it listens on all of them. A server on
+ * loopback only cannot be reached from pods, so the service gets no endpoints.
+ */
+function advertiseAddressOf(host: string): { advertiseAddress?: string } {
+  if (host === '0.0.0.0' || host === '::' || host === '') {
+    const ip = defaultHostIP();
+    return ip.startsWith('127.') ? {} : { advertiseAddress: ip };
+  }
+  if (host.startsWith('127.') || host === '::1' || host === 'localhost') return {};
+  return { advertiseAddress: host };
 }

@@ -21,6 +21,9 @@ export interface TestClusterOptions {
   dataDir?: string;
   /** Silence after which the node lifecycle controller marks a node Unknown. */
   nodeMonitorGracePeriodSeconds?: number;
+  /** Listen address of the API server (default 127.0.0.1). */
+  host?: string;
+  serviceCIDR?: string;
 }
 
 export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
@@ -28,7 +31,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const cp = await startControlPlane({
     dataDir,
     port: 0,
-    host: '127.0.0.1',
+    host: opts.host ?? '127.0.0.1',
+    ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
     storeUrl: opts.storeUrl,
     tlsSans: [],
     progress: () => {},

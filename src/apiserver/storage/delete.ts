@@ -101,6 +101,7 @@ export async function deleteObject(
       try {
         const { revision } = await rs.deps.store.delete(key, kv.modRevision);
         cm.resourceVersion = String(revision);
+        await rs.hooks?.afterDelete?.(current);
         return { object: current, deleted: true };
       } catch (err) {
         if (isStoreError(err, 'Conflict')) continue;

@@ -15,6 +15,7 @@ import { admitPodPriority } from './priority-admission.ts';
 import { decodeObject, encodeObject, objectKey } from './codec.ts';
 import { generateNameSuffix, jsonEqual, meta, newUid, specOf, timestamp } from './object-meta.ts';
 import type { WatchCache } from './watch-cache.ts';
+import { NO_HOOK_RESULT, type WriteHooks, type WriteHooksFor } from './write-hooks.ts';
 import { recordUpdate } from '../patch/managed-fields.ts';
 import { listLookup } from '../patch/meta.ts';
 
@@ -35,6 +36,8 @@ export interface StoreDeps {
   store: Backend;
   cache: WatchCache;
   admission: Admission;
+  /** Per-kind work around writes (service IP and node port allocation). */
+  hooks?: WriteHooksFor;
 }
 
 const MAX_RETRIES = 16;
@@ -59,6 +62,10 @@ export class ResourceStore {
 
   toStorage(obj: KubeObject): KubeObject {
     return this.type.conversion ? this.type.conversion.toStorage(obj) : obj;
+  }
+
+  get hooks(): WriteHooks | undefined {
+    return this.deps.hooks?.(this.type);
   }
 
   notFound(name: string): StatusError {
@@ -139,17 +146,22 @@ export class ResourceStore {
         timestamp(ctx.now),
       );
     }
+    const hooks = this.hooks;
     for (let attempt = 0; ; attempt++) {
       if (generated) m.name = `${m.generateName}${generateNameSuffix()}`;
-      const errors = this.deps.admission.validateCreate(this.type, obj);
-      if (errors.length > 0) throw this.#invalid(obj, errors);
-      if (ctx.dryRun) return obj;
+      const begun = hooks?.beginCreate ? await hooks.beginCreate(obj, ctx.dryRun) : NO_HOOK_RESULT;
+      let committed = false;
       try {
+        if (begun.errors.length > 0) throw this.#invalid(obj, begun.errors);
+        const errors = this.deps.admission.validateCreate(this.type, obj);
+        if (errors.length > 0) throw this.#invalid(obj, errors);
+        if (ctx.dryRun) return obj;
         const revision = await this.deps.store.create(
           this.key(namespace, m.name!),
           encodeObject(this.toStorage(obj)),
           ttlOf(this.type, obj),
         );
+        committed = true;
         m.resourceVersion = String(revision);
         return obj;
       } catch (err) {
@@ -158,6 +170,8 @@ export class ResourceStore {
           throw alreadyExists(this.type.group, this.type.resource, m.name!);
         }
         throw storeFailure(err);
+      } finally {
+        await begun.finish(committed);
       }
     }
   }
@@ -242,53 +256,80 @@ export class ResourceStore {
       this.#keepSystemFields(current, next);
       this.type.normalize?.(next);
       this.deps.admission.applyDefaults(this.type, next);
-      if (this.type.tracksGeneration && !jsonEqual(specOf(current), specOf(next))) {
-        meta(next).generation = (current.metadata?.generation ?? 0) + 1;
-      }
-      if (jsonEqual(withoutVolatile(current), withoutVolatile(next))) return current;
-      if (ctx.fieldManager) {
-        meta(next).managedFields = recordUpdate(
-          current,
-          next,
-          ctx.fieldManager,
-          listLookup(this.type),
-          timestamp(ctx.now),
-          ctx.subresource ?? '',
-        );
-      }
-      // Server-side assignments (binding a pod) are not user updates of the object.
-      const errors =
-        opts.validateUpdate === false
-          ? []
-          : this.deps.admission.validateUpdate(this.type, next, current);
-      if (errors.length > 0) throw this.#invalid(next, errors);
-      if (ctx.dryRun) return next;
-      if (readyToDelete(next)) {
-        // The last finalizer is gone from an object being deleted: it goes now.
-        try {
-          await this.deps.store.delete(key, kv.modRevision);
-          return next;
-        } catch (err) {
-          if (isStoreError(err, 'Conflict')) continue;
-          if (isStoreError(err, 'NotFound')) throw this.notFound(name);
-          throw storeFailure(err);
-        }
-      }
+      const hooks = this.hooks;
+      const begun = hooks?.beginUpdate
+        ? await hooks.beginUpdate(next, current, ctx.dryRun)
+        : NO_HOOK_RESULT;
+      let committed = false;
       try {
-        const written = await this.deps.store.update(
-          key,
-          encodeObject(this.toStorage(next)),
-          kv.modRevision,
-          ttlOf(this.type, next),
-        );
-        return this.view(decodeObject(written));
+        if (begun.errors.length > 0) throw this.#invalid(next, begun.errors);
+        const outcome = await this.#writeUpdate(key, kv.modRevision, current, next, ctx, opts);
+        if (outcome === 'retry') continue;
+        committed = true;
+        return outcome;
+      } finally {
+        await begun.finish(committed);
+      }
+    }
+    throw conflict(this.type.group, this.type.resource, name, MODIFIED);
+  }
+
+  /** One attempt at storing `next` over `current`; 'retry' when another writer won. */
+  async #writeUpdate(
+    key: string,
+    modRevision: number,
+    current: KubeObject,
+    next: KubeObject,
+    ctx: WriteContext,
+    opts: { validateUpdate?: boolean },
+  ): Promise<KubeObject | 'retry'> {
+    const name = current.metadata?.name ?? '';
+    if (this.type.tracksGeneration && !jsonEqual(specOf(current), specOf(next))) {
+      meta(next).generation = (current.metadata?.generation ?? 0) + 1;
+    }
+    if (jsonEqual(withoutVolatile(current), withoutVolatile(next))) return current;
+    if (ctx.fieldManager) {
+      meta(next).managedFields = recordUpdate(
+        current,
+        next,
+        ctx.fieldManager,
+        listLookup(this.type),
+        timestamp(ctx.now),
+        ctx.subresource ?? '',
+      );
+    }
+    // Server-side assignments (binding a pod) are not user updates of the object.
+    const errors =
+      opts.validateUpdate === false
+        ? []
+        : this.deps.admission.validateUpdate(this.type, next, current);
+    if (errors.length > 0) throw this.#invalid(next, errors);
+    if (ctx.dryRun) return next;
+    if (readyToDelete(next)) {
+      // The last finalizer is gone from an object being deleted: it goes now.
+      try {
+        await this.deps.store.delete(key, modRevision);
+        await this.hooks?.afterDelete?.(next);
+        return next;
       } catch (err) {
-        if (isStoreError(err, 'Conflict')) continue;
+        if (isStoreError(err, 'Conflict')) return 'retry';
         if (isStoreError(err, 'NotFound')) throw this.notFound(name);
         throw storeFailure(err);
       }
     }
-    throw conflict(this.type.group, this.type.resource, name, MODIFIED);
+    try {
+      const written = await this.deps.store.update(
+        key,
+        encodeObject(this.toStorage(next)),
+        modRevision,
+        ttlOf(this.type, next),
+      );
+      return this.view(decodeObject(written));
+    } catch (err) {
+      if (isStoreError(err, 'Conflict')) return 'retry';
+      if (isStoreError(err, 'NotFound')) throw this.notFound(name);
+      throw storeFailure(err);
+    }
   }
 
   /**
