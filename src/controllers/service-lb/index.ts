@@ -1,0 +1,1 @@
+export { ServiceLBController, type ServiceLBCaches, type ServiceLBClient } from './controller.ts';
