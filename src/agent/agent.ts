@@ -9,6 +9,7 @@ import {
   type RestClient,
 } from '../client/index.ts';
 import type { Pod } from './k8s-types.ts';
+import type { ClusterDnsSettings } from './pods/pod-dns.ts';
 import { NodeHeartbeat } from './node/node-heartbeat.ts';
 import { defaultHostIP, nodeStatus, type NodeFacts } from './node/node-object.ts';
 import { createPodConfig } from './pods/pod-config-adapter.ts';
@@ -43,6 +44,8 @@ export interface AgentOptions {
    */
   apiServer?: { host?: string; port: number };
   labels?: Record<string, string>;
+  /** The node's cluster DNS, given to ClusterFirst pods as their resolver. */
+  clusterDNS?: ClusterDnsSettings;
   log: Logger;
   clock?: Clock;
   progress?: (line: string) => void;
@@ -131,6 +134,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     probes: (probeEvents) =>
       new ProbeManager((probe, target) => runProbe(runtime, probe, target), probeEvents, clock),
     hostIP,
+    ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
     clock,
     log,
   });

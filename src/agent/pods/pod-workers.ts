@@ -1,3 +1,4 @@
+import type { ClusterDnsSettings } from './pod-dns.ts';
 import type { Clock, Logger, ResourceRef, RestClient } from '../../client/index.ts';
 import { isNotFound, WorkQueue } from '../../client/index.ts';
 import type { Container, Pod } from '../k8s-types.ts';
@@ -31,6 +32,8 @@ export interface PodWorkersOptions {
     unhealthy(uid: string, container: string, kind: string, message: string): void;
   }) => ProbeManager;
   hostIP: string;
+  /** The cluster DNS ClusterFirst pods are given; absent: pods use the node's resolver. */
+  clusterDNS?: ClusterDnsSettings;
   clock: Clock;
   log: Logger;
   workers?: number;

@@ -1,7 +1,8 @@
+import { podDnsConfig, type ClusterDnsSettings } from './pod-dns.ts';
 import type { Clock } from '../../client/index.ts';
 import type { Container, Pod } from '../k8s-types.ts';
 import type { ProbeManager } from '../probes/probe-manager.ts';
-import type { ContainerStatus, RuntimeDriver } from '../runtime/types.ts';
+import type { ContainerStatus, DnsConfig, RuntimeDriver } from '../runtime/types.ts';
 import type { RestartBackoff } from './backoff.ts';
 import {
   containerHash,
@@ -41,6 +42,7 @@ export interface SyncDeps {
   pullBackoff: RestartBackoff;
   clock: Clock;
   hostIP: string;
+  clusterDNS?: ClusterDnsSettings;
   runHook(
     record: PodRecord,
     containerId: string,
@@ -111,6 +113,7 @@ export class PodSyncer {
           namespace: pod.metadata!.namespace!,
           hostname: pod.spec?.hostname ?? pod.metadata!.name!,
           hostNetwork: pod.spec?.hostNetwork ?? false,
+          ...dnsOf(pod, deps.clusterDNS),
           ports: (pod.spec?.containers ?? []).flatMap((c) =>
             (c.ports ?? [])
               .filter((p) => p.hostPort)
@@ -342,4 +345,9 @@ function formatDelay(seconds: number): string {
   const m = Math.floor(seconds / 60);
   const s = seconds % 60;
   return s ? `${m}m${s}s` : `${m}m0s`;
+}
+
+function dnsOf(pod: Pod, cluster: ClusterDnsSettings | undefined): { dns?: DnsConfig } {
+  const dns = podDnsConfig(pod, cluster);
+  return dns ? { dns } : {};
 }

@@ -30,6 +30,11 @@ export interface RuntimeCapabilities {
   mounts: boolean;
   /** Why a capability is missing, for the node's events (e.g. "not running as root"). */
   notes: string[];
+  /**
+   * With a pod network: the pod network's bridge and the host's address on it, where pods
+   * reach the node itself (the node's cluster DNS listens there).
+   */
+  podGateway?: { bridge: string; address: string; subnet: string };
 }
 
 export interface RuntimeVersion {

@@ -29,7 +29,7 @@ import { DieEventWatcher, type DieEvent } from './events.ts';
 import { startExec } from './exec.ts';
 import { ensureImage, formatImage, parseImage } from './images.ts';
 import { containerLogs } from './logs.ts';
-import { DEFAULT_NETWORK, ensureNetwork, type PodNetwork } from './network.ts';
+import { DEFAULT_NETWORK, ensureNetwork, type PodGateway, type PodNetwork } from './network.ts';
 import { ensurePauseImage } from './pause.ts';
 import { engineCall, InstanceObjects } from './objects.ts';
 import { sandboxStatus, statusFromDieEvent } from './status.ts';
@@ -76,9 +76,11 @@ export async function createDockerDriver(options: DockerDriverOptions): Promise<
     }
   };
   const info = await step(`connecting to ${socketPath}`, () => docker.info());
-  await step('preparing the pod network', () => ensureNetwork(docker, network, log));
+  const gateway = await step('preparing the pod network', () =>
+    ensureNetwork(docker, network, log),
+  );
   await step('preparing the pause image', () => ensurePauseImage(docker));
-  const driver = new DockerDriver(docker, agent, { ...options, network, log }, info);
+  const driver = new DockerDriver(docker, agent, { ...options, network, log }, info, gateway);
   await step('watching engine events', () => driver.watch());
   return driver;
 }
@@ -100,6 +102,7 @@ class DockerDriver implements RuntimeDriver {
     agent: Agent,
     options: Required<Pick<DockerDriverOptions, 'instance' | 'network' | 'log'>>,
     info: { MemoryLimit?: boolean; CpuCfsQuota?: boolean },
+    gateway: PodGateway | undefined,
   ) {
     this.#docker = docker;
     this.#agent = agent;
@@ -116,6 +119,7 @@ class DockerDriver implements RuntimeDriver {
       runsImages: true,
       mounts: true,
       notes,
+      ...(gateway ? { podGateway: gateway } : {}),
     };
     this.#events = new DieEventWatcher(
       docker,

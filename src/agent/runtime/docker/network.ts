@@ -12,7 +12,40 @@ export interface PodNetwork {
 
 export const DEFAULT_NETWORK: PodNetwork = { name: 'wharf', subnet: '10.88.0.0/16' };
 
-export async function ensureNetwork(docker: Docker, network: PodNetwork, log: Logger) {
+/** Where the host sits on the pod network: its bridge device and address. */
+export interface PodGateway {
+  bridge: string;
+  address: string;
+  subnet: string;
+}
+
+/** Creates the pod network when missing; answers the host's side of it. */
+export async function ensureNetwork(
+  docker: Docker,
+  network: PodNetwork,
+  log: Logger,
+): Promise<PodGateway | undefined> {
+  await createNetwork(docker, network, log);
+  const info = await inspectNetwork(docker, network.name);
+  const ipam = (info?.IPAM?.Config ?? []) as { Subnet?: string; Gateway?: string }[];
+  const v4 = ipam.find((c) => c.Subnet && !c.Subnet.includes(':'));
+  if (!info || !v4?.Subnet) return undefined;
+  const options = (info.Options ?? {}) as Record<string, string>;
+  return {
+    bridge: options['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`,
+    address: v4.Gateway ?? firstHostOf(v4.Subnet),
+    subnet: v4.Subnet,
+  };
+}
+
+function firstHostOf(subnet: string): string {
+  const [ip] = subnet.split('/');
+  const parts = (ip ?? '0.0.0.0').split('.').map(Number);
+  parts[3] = (parts[3] ?? 0) + 1;
+  return parts.join('.');
+}
+
+async function createNetwork(docker: Docker, network: PodNetwork, log: Logger): Promise<void> {
   const existing = await inspectNetwork(docker, network.name);
   if (existing) {
     const subnets = (existing.IPAM?.Config ?? []).map((c: { Subnet?: string }) => c.Subnet);

@@ -70,6 +70,7 @@ class ProcessDriver implements RuntimeDriver {
   readonly #store: RecordStore;
   readonly #log: Logger;
   readonly #sandboxes: SandboxManager;
+  readonly #network: { name: string; bridge: string; subnet: string };
   readonly #watches: WatchHolder;
   readonly #listeners = new Set<(status: ContainerStatus) => void>();
 
@@ -82,6 +83,7 @@ class ProcessDriver implements RuntimeDriver {
     const ctx = { store, log: this.#log, maxLogBytes, fallocate };
     this.#watches = new WatchHolder(ctx, (final) => this.#notify(final));
     const network = options.network ?? { name: 'wharf', bridge: 'wharf0', subnet: '10.89.0.0/16' };
+    this.#network = network;
     this.#sandboxes = new SandboxManager(host, store, network, this.#log, {
       stop: (id) => this.stopContainer(id, 0),
       remove: (id) => this.removeContainer(id),
@@ -101,7 +103,17 @@ class ProcessDriver implements RuntimeDriver {
 
   capabilities(): RuntimeCapabilities {
     const { podNetwork, cgroups, mounts, notes } = this.#host;
-    return { podNetwork, enforcesLimits: cgroups !== undefined, runsImages: false, mounts, notes };
+    const { bridge, subnet } = this.#network;
+    return {
+      podNetwork,
+      enforcesLimits: cgroups !== undefined,
+      runsImages: false,
+      mounts,
+      notes,
+      ...(podNetwork === 'pod'
+        ? { podGateway: { bridge, subnet, address: gatewayOf(subnet) } }
+        : {}),
+    };
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -285,4 +297,11 @@ class ProcessDriver implements RuntimeDriver {
       }
     }
   }
+}
+
+/** The bridge's own address: the first of the subnet, as the CNI bridge plugin assigns it. */
+function gatewayOf(subnet: string): string {
+  const parts = (subnet.split('/')[0] ?? '0.0.0.0').split('.').map(Number);
+  parts[3] = (parts[3] ?? 0) + 1;
+  return parts.join('.');
 }
