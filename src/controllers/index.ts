@@ -5,6 +5,8 @@ import { CronJobController } from './cronjob/index.ts';
 import { DaemonSetController } from './daemonset/index.ts';
 import { DeploymentController } from './deployment/index.ts';
 import { DisruptionController } from './disruption/index.ts';
+import { EndpointsController } from './endpoints/index.ts';
+import { EndpointSliceController } from './endpointslice/index.ts';
 import { GarbageCollector } from './garbage-collector/index.ts';
 import { JobController, TtlAfterFinishedController } from './job/index.ts';
 import { NamespaceController } from './namespace/index.ts';
@@ -52,6 +54,8 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
     new NodeLifecycleController(client, registry, factory, log, ctx.nodeLifecycle),
     new TaintEvictionController(client, registry, factory, log),
     new PodGCController(client, registry, factory, log, ctx.podGC),
+    new EndpointsController(client, registry, factory, log),
+    new EndpointSliceController(client, registry, factory, log),
   ];
   factory.start(signal);
   await Promise.all(controllers.map((c) => c.run(signal)));
@@ -62,6 +66,8 @@ export { CronJobController } from './cronjob/index.ts';
 export { DaemonSetController } from './daemonset/index.ts';
 export { DeploymentController } from './deployment/index.ts';
 export { DisruptionController } from './disruption/index.ts';
+export { EndpointsController } from './endpoints/index.ts';
+export { EndpointSliceController } from './endpointslice/index.ts';
 export { JobController, TtlAfterFinishedController } from './job/index.ts';
 export { GarbageCollector, collectableResources } from './garbage-collector/index.ts';
 export { NamespaceController } from './namespace/index.ts';
