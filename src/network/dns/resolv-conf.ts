@@ -1,0 +1,66 @@
+import os from 'node:os';
+
+// resolv.conf both ways: read the host's (where the cluster DNS forwards to), and write
+// the one a pod with dnsPolicy ClusterFirst gets (what the kubelet writes).
+
+export interface ResolvConf {
+  nameservers: string[];
+  search: string[];
+  options: string[];
+}
+
+/** Parses resolv.conf text; unknown lines are ignored, as the C library does. */
+export function parseResolvConf(text: string): ResolvConf {
+  const conf: ResolvConf = { nameservers: [], search: [], options: [] };
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/[#;].*$/, '').trim();
+    const [keyword, ...args] = line.split(/\s+/);
+    if (keyword === 'nameserver' && args[0]) conf.nameservers.push(args[0].replace(/%.*$/, ''));
+    // The last search (or domain) line wins, as in glibc.
+    else if (keyword === 'search' || keyword === 'domain') conf.search = args;
+    else if (keyword === 'options') conf.options.push(...args);
+  }
+  return conf;
+}
+
+/**
+ * The nameservers of `conf` as upstreams (port 53), without the server's own addresses
+ * (`bound`, wildcard listens expanded to the machine's interfaces): forwarding to
+ * itself would send a query round in a loop until it timed out.
+ */
+export function upstreamsOf(
+  conf: ResolvConf,
+  bound: { host: string; port: number }[],
+  interfaces: string[] = Object.values(os.networkInterfaces()).flatMap((addrs) =>
+    (addrs ?? []).map((a) => a.address),
+  ),
+): { host: string; port: number }[] {
+  const own = new Set<string>();
+  for (const { host, port } of bound) {
+    const hosts = host === '0.0.0.0' || host === '::' ? interfaces : [host];
+    for (const h of hosts) own.add(`${h}:${port}`);
+  }
+  return conf.nameservers
+    .map((host) => ({ host, port: 53 }))
+    .filter((u) => !own.has(`${u.host}:${u.port}`));
+}
+
+export interface PodResolvConfOptions {
+  /** The cluster DNS server's address(es). */
+  nameserver: string | string[];
+  namespace: string;
+  /** The cluster zone; default `cluster.local`. */
+  domain?: string;
+}
+
+/** The resolv.conf of a ClusterFirst pod: its namespace's search path first, ndots 5. */
+export function podResolvConf(opts: PodResolvConfOptions): string {
+  const domain = (opts.domain ?? 'cluster.local').replace(/\.$/, '');
+  const nameservers = Array.isArray(opts.nameserver) ? opts.nameserver : [opts.nameserver];
+  return [
+    `search ${opts.namespace}.svc.${domain} svc.${domain} ${domain}`,
+    ...nameservers.map((ns) => `nameserver ${ns}`),
+    'options ndots:5',
+    '',
+  ].join('\n');
+}
