@@ -7,6 +7,7 @@ import { openRuntime, startAgent, type RuntimeChoice } from '../agent/index.ts';
 import { defaultSans, ensureServingCertificates, versionInfo } from '../apiserver/index.ts';
 import { ApiError, RestClient, stderrLogger, type ResourceRef } from '../client/index.ts';
 import { step } from './control-plane.ts';
+import { startNodeNetwork, type ProxyModeChoice } from '../network/index.ts';
 import { lockDataDir } from './data-dir.ts';
 import { caHash, parseJoinToken } from './join-token.ts';
 
@@ -26,6 +27,9 @@ export interface AgentCommandOptions {
   dataDir: string;
   nodeIp?: string;
   port: number;
+  serviceCidr: string;
+  proxyMode: ProxyModeChoice;
+  clusterDomain: string;
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -82,6 +86,24 @@ export async function runAgent(opts: AgentCommandOptions): Promise<void> {
         defaultSans(opts.nodeIp ? [opts.nodeIp] : []),
       ),
     );
+    const gateway = driver.capabilities().podGateway;
+    const network = await step('starting service proxy and cluster DNS', out, () =>
+      startNodeNetwork({
+        client,
+        nodeName,
+        log: stderrLogger,
+        proxyMode: opts.proxyMode,
+        serviceCIDR: opts.serviceCidr,
+        clusterDomain: opts.clusterDomain,
+        ...(gateway ? { podGateway: gateway } : {}),
+        progress: out,
+      }),
+    );
+    cleanups.unshift(() => network.close());
+    const clusterDNS =
+      network.dnsServers.length > 0
+        ? { servers: network.dnsServers, domain: opts.clusterDomain }
+        : undefined;
     const agent = await step(`starting node agent ${nodeName}`, out, async () => {
       try {
         return await startAgent({
@@ -94,6 +116,7 @@ export async function runAgent(opts: AgentCommandOptions): Promise<void> {
           tls: { certPem: agentTls.certPem, keyPem: agentTls.keyPem },
           proxyToken: join.secret,
           kubeletVersion: versionInfo().gitVersion,
+          ...(clusterDNS ? { clusterDNS } : {}),
           apiServer: { host: server.hostname.replace(/^\[|\]$/g, ''), port: server.port },
           log: stderrLogger,
           progress: out,

@@ -5,6 +5,7 @@ import {
   ADMIN_USER,
   ApiServer,
   builtinAdmission,
+  DEFAULT_SERVICE_CIDR,
   defaultSans,
   ensureAdminToken,
   ensureServingCertificates,
@@ -18,6 +19,7 @@ import { startSchedulerThread } from '../scheduler/thread.ts';
 import { openStore, startCompactor, type Backend } from '../store/index.ts';
 import { ensureJoinSecret, formatJoinToken, NODE_BOOTSTRAP_USER } from './join-token.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { startNodeNetwork, type ProxyModeChoice } from '../network/index.ts';
 
 // Starting the control plane in order, each step behind the previous one, with every
 // failure wrapped in what was being started ("starting apiserver: port 6443 is in use").
@@ -34,7 +36,12 @@ export interface ControlPlaneOptions {
   /** `--service-cidr`: where cluster IPs come from (default 10.96.0.0/12). */
   serviceCIDR?: string;
   /** Run a node agent in this process too (`wharf up`); absent: control plane only. */
-  agent?: { runtime: RuntimeChoice; nodeName?: string };
+  agent?: {
+    runtime: RuntimeChoice;
+    nodeName?: string;
+    /** The node's service proxy and DNS; none when absent (tests of the agent alone). */
+    network?: { proxyMode: ProxyModeChoice; clusterDomain: string };
+  };
 }
 
 export interface ControlPlane {
@@ -175,6 +182,27 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         openRuntime({ choice: agentOpts.runtime, dataDir: agentDir, nodeName, log: stderrLogger }),
       );
       progress(`  runtime ${driver.name} (${why})`);
+      let clusterDNS: { servers: string[]; domain: string } | undefined;
+      const networkOpts = agentOpts.network;
+      if (networkOpts) {
+        const gateway = driver.capabilities().podGateway;
+        const network = await step('starting service proxy and cluster DNS', progress, () =>
+          startNodeNetwork({
+            client,
+            nodeName,
+            log: stderrLogger,
+            proxyMode: networkOpts.proxyMode,
+            serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR,
+            clusterDomain: networkOpts.clusterDomain,
+            ...(gateway ? { podGateway: gateway } : {}),
+            progress,
+          }),
+        );
+        cleanups.unshift(() => network.close());
+        if (network.dnsServers.length > 0) {
+          clusterDNS = { servers: network.dnsServers, domain: networkOpts.clusterDomain };
+        }
+      }
       const agent = await step(`starting node agent ${nodeName}`, progress, () =>
         startAgent({
           client,
@@ -184,6 +212,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           tls: { certPem: tls.certPem, keyPem: tls.keyPem },
           proxyToken: joinSecret,
           kubeletVersion: versionInfo().gitVersion,
+          ...(clusterDNS ? { clusterDNS } : {}),
           apiServer: {
             ...(opts.host !== '0.0.0.0' && opts.host !== '::' ? { host: opts.host } : {}),
             port: Number(new URL(url).port),

@@ -26,6 +26,24 @@ function port(value: string): number {
   return n;
 }
 
+/** Service networking flags shared by `up` and `agent`. */
+const networkOptions = (cmd: Command) =>
+  cmd
+    .option(
+      '--service-cidr <cidr>',
+      'range cluster IPs come from (must match on every node)',
+      '10.96.0.0/12',
+    )
+    .addOption(
+      new Option(
+        '--proxy-mode <mode>',
+        'service proxy data plane: kernel (iptables, root) or userspace',
+      )
+        .choices(['auto', 'kernel', 'userspace'])
+        .default('auto'),
+    )
+    .option('--cluster-domain <domain>', 'the cluster DNS zone', 'cluster.local');
+
 export function buildProgram(): Command {
   const program = new Command('wharf')
     .description('A container orchestrator that speaks the Kubernetes API')
@@ -67,8 +85,10 @@ export function buildProgram(): Command {
       )
       .option('--node-name <name>', "name of this machine's Node (default: the host name)");
 
-  serverOptions(
-    program.command('up').description('start an all-in-one cluster in the foreground'),
+  networkOptions(
+    serverOptions(
+      program.command('up').description('start an all-in-one cluster in the foreground'),
+    ),
   ).action(
     async (o: {
       dataDir: string;
@@ -79,6 +99,9 @@ export function buildProgram(): Command {
       writeKubeconfig: boolean;
       runtime: 'auto' | 'docker' | 'process';
       nodeName?: string;
+      serviceCidr: string;
+      proxyMode: 'auto' | 'kernel' | 'userspace';
+      clusterDomain: string;
     }) => {
       await runUp(o);
     },
@@ -115,8 +138,7 @@ export function buildProgram(): Command {
       process.stdout.write(readJoinToken(o.dataDir) + '\n');
     });
 
-  program
-    .command('agent')
+  networkOptions(program.command('agent'))
     .description('join a cluster as a node: run pods bound to this machine')
     .requiredOption('--server <url>', 'URL of the API server, e.g. https://10.0.0.5:6443')
     .requiredOption('--token <token>', 'join token: `wharf join-token` on the control plane')
@@ -145,6 +167,9 @@ export function buildProgram(): Command {
         dataDir: string;
         nodeIp?: string;
         port: number;
+        serviceCidr: string;
+        proxyMode: 'auto' | 'kernel' | 'userspace';
+        clusterDomain: string;
       }) => {
         await runAgent(o);
       },

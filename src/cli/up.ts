@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startControlPlane } from './control-plane.ts';
 import { lockDataDir } from './data-dir.ts';
+import type { ProxyModeChoice } from '../network/index.ts';
 import { mergeIntoUserKubeconfig } from './kubeconfig.ts';
 
 // `wharf up`: the whole cluster in the foreground. One progress line per component, one
@@ -18,6 +19,9 @@ export interface UpOptions {
   runtime?: 'auto' | 'docker' | 'process';
   nodeMonitorGracePeriod?: number;
   nodeName?: string;
+  serviceCidr?: string;
+  proxyMode?: ProxyModeChoice;
+  clusterDomain?: string;
 }
 
 export async function runUp(opts: UpOptions): Promise<void> {
@@ -35,12 +39,20 @@ export async function runUp(opts: UpOptions): Promise<void> {
       storeUrl: opts.store,
       tlsSans: opts.tlsSan,
       progress: out,
+      ...(opts.serviceCidr ? { serviceCIDR: opts.serviceCidr } : {}),
       ...(opts.nodeMonitorGracePeriod !== undefined
         ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriod }
         : {}),
       ...(opts.runtime
         ? {
-            agent: { runtime: opts.runtime, ...(opts.nodeName ? { nodeName: opts.nodeName } : {}) },
+            agent: {
+              runtime: opts.runtime,
+              ...(opts.nodeName ? { nodeName: opts.nodeName } : {}),
+              network: {
+                proxyMode: opts.proxyMode ?? 'auto',
+                clusterDomain: opts.clusterDomain ?? 'cluster.local',
+              },
+            },
           }
         : {}),
     });

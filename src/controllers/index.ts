@@ -18,6 +18,7 @@ import {
 } from './node-lifecycle/index.ts';
 import { PodGCController, type PodGCOptions } from './pod-gc/index.ts';
 import { ReplicaSetController } from './replicaset/index.ts';
+import { ServiceLBController } from './service-lb/index.ts';
 
 // The controller manager: every controller as a client of the API server, sharing one
 // informer per resource. Returns when the signal aborts and every controller has stopped.
@@ -56,6 +57,7 @@ export async function runControllers(ctx: ControllerContext, signal: AbortSignal
     new PodGCController(client, registry, factory, log, ctx.podGC),
     new EndpointsController(client, registry, factory, log),
     new EndpointSliceController(client, registry, factory, log),
+    new ServiceLBController(client, factory, log),
   ];
   factory.start(signal);
   await Promise.all(controllers.map((c) => c.run(signal)));
@@ -75,3 +77,4 @@ export { NamespaceDefaultsController, ROOT_CA_CONFIGMAP } from './namespace-defa
 export { NodeLifecycleController, TaintEvictionController } from './node-lifecycle/index.ts';
 export { PodGCController } from './pod-gc/index.ts';
 export { ReplicaSetController } from './replicaset/index.ts';
+export { ServiceLBController } from './service-lb/index.ts';

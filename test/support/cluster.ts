@@ -16,7 +16,12 @@ export interface TestCluster extends ControlPlane {
 export interface TestClusterOptions {
   storeUrl?: string;
   /** Also run a node agent with this runtime (its Node is named `nodeName`). */
-  agent?: { runtime: 'docker' | 'process'; nodeName: string };
+  agent?: {
+    runtime: 'docker' | 'process';
+    nodeName: string;
+    /** Also run the node's service proxy and cluster DNS. */
+    network?: { proxyMode: 'kernel' | 'userspace'; clusterDomain?: string };
+  };
   /** Reuse a data dir (a restart); default: a fresh one. */
   dataDir?: string;
   /** Silence after which the node lifecycle controller marks a node Unknown. */
@@ -36,7 +41,22 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     storeUrl: opts.storeUrl,
     tlsSans: [],
     progress: () => {},
-    ...(opts.agent ? { agent: opts.agent } : {}),
+    ...(opts.agent
+      ? {
+          agent: {
+            runtime: opts.agent.runtime,
+            nodeName: opts.agent.nodeName,
+            ...(opts.agent.network
+              ? {
+                  network: {
+                    proxyMode: opts.agent.network.proxyMode,
+                    clusterDomain: opts.agent.network.clusterDomain ?? 'cluster.local',
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
     ...(opts.nodeMonitorGracePeriodSeconds !== undefined
       ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds }
       : {}),

@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { InformerFactory, type Logger, type RestClient } from '../client/index.ts';
+import {
+  informerDirectory,
+  startClusterDns,
+  type ClusterDnsServer,
+  type ListenAddress,
+} from './dns/index.ts';
+import { newIptablesDataPlane, ServiceProxy, type DataPlane } from './proxy/index.ts';
+import { newUserspaceDataPlane } from './proxy/userspace/index.ts';
+
+// What every node runs for services: the service proxy (kernel rules as root, sockets
+// otherwise) and the node's cluster DNS on the pod network's gateway, where the node's
+// pods are told to send their queries. Both read Services and EndpointSlices through one
+// informer factory.
+
+const run = promisify(execFile);
+
+export type ProxyModeChoice = 'auto' | 'kernel' | 'userspace';
+
+export interface NodeNetworkOptions {
+  client: RestClient;
+  nodeName: string;
+  log: Logger;
+  proxyMode: ProxyModeChoice;
+  serviceCIDR: string;
+  clusterDomain: string;
+  /** The host's side of the pod network (from the runtime), when pods have their own. */
+  podGateway?: { bridge: string; address: string; subnet: string };
+  /** Where the DNS listens; default: the pod gateway's address, port 53 (root only). */
+  dnsListen?: ListenAddress[];
+  progress?: (line: string) => void;
+}
+
+export interface NodeNetwork {
+  proxyMode: 'kernel' | 'userspace';
+  /** The DNS servers this node's ClusterFirst pods use; empty when there is none. */
+  dnsServers: string[];
+  dns: ClusterDnsServer | undefined;
+  proxy: ServiceProxy;
+  close(): Promise<void>;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+export async function startNodeNetwork(opts: NodeNetworkOptions): Promise<NodeNetwork> {
+  const { log } = opts;
+  const progress = opts.progress ?? (() => undefined);
+  const mode = await chooseMode(opts.proxyMode);
+  if (opts.podGateway && isRoot()) await ensureBridge(opts.podGateway);
+  const factory = new InformerFactory(opts.client, { logger: log });
+  const stop = new AbortController();
+
+  const listen =
+    opts.dnsListen ??
+    (opts.podGateway && isRoot() ? [{ host: opts.podGateway.address, port: 53 }] : []);
+  let dns: ClusterDnsServer | undefined;
+  if (listen.length > 0) {
+    dns = await startClusterDns({
+      directory: informerDirectory(factory),
+      listen,
+      domain: opts.clusterDomain,
+      logger: log,
+    });
+    progress(`  cluster DNS on ${dns.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}`);
+  } else {
+    progress('  no cluster DNS on this node (pods share the host network, or not root)');
+  }
+
+  const dataPlane: DataPlane =
+    mode === 'kernel'
+      ? newIptablesDataPlane({
+          serviceCIDR: opts.serviceCIDR,
+          ...(opts.podGateway ? { localRouteDevice: opts.podGateway.bridge } : {}),
+          log,
+        })
+      : newUserspaceDataPlane({ log });
+  const proxy = new ServiceProxy({ informers: factory, nodeName: opts.nodeName, dataPlane, log });
+  try {
+    await proxy.start(stop.signal);
+  } catch (err) {
+    stop.abort();
+    await dns?.close();
+    throw err;
+  }
+  progress(`  service proxy (${mode}) routing ${proxy.table?.services.length ?? 0} service ports`);
+  let closed: Promise<void> | undefined;
+  return {
+    proxyMode: mode,
+    dnsServers: dns ? dns.addresses.filter((a) => a.port === 53).map((a) => a.host) : [],
+    dns,
+    proxy,
+    close() {
+      closed ??= (async () => {
+        stop.abort();
+        await proxy.close();
+        await dns?.close();
+        await factory.stop();
+      })();
+      return closed;
+    },
+  };
+}
+
+async function chooseMode(choice: ProxyModeChoice): Promise<'kernel' | 'userspace'> {
+  if (choice === 'userspace') return 'userspace';
+  const usable = isRoot() && (await hasCommand('iptables-restore'));
+  if (choice === 'kernel' && !usable) {
+    throw new Error(
+      'the kernel service proxy needs root and iptables (apt-get install iptables); use --proxy-mode userspace',
+    );
+  }
+  return usable ? 'kernel' : 'userspace';
+}
+
+async function hasCommand(cmd: string): Promise<boolean> {
+  try {
+    await run(cmd, ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The pod bridge exists before the first pod does, so the DNS can listen on its address
+ * and the service range can be routed to it (the CNI bridge plugin takes it over as is).
+ */
+async function ensureBridge(gw: {
+  bridge: string;
+  address: string;
+  subnet: string;
+}): Promise<void> {
+  try {
+    await run('ip', ['link', 'show', gw.bridge]);
+  } catch {
+    await run('ip', ['link', 'add', gw.bridge, 'type', 'bridge']);
+  }
+  const prefix = gw.subnet.split('/')[1] ?? '16';
+  const { stdout } = await run('ip', ['-4', '-o', 'addr', 'show', 'dev', gw.bridge]);
+  if (!stdout.includes(` ${gw.address}/`)) {
+    await run('ip', ['addr', 'add', `${gw.address}/${prefix}`, 'dev', gw.bridge]);
+  }
+  await run('ip', ['link', 'set', gw.bridge, 'up']);
+}
