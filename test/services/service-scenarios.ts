@@ -3,6 +3,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl } from '../support/kubectl.ts';
+import { lockKernelRules } from '../support/kernel-lock.ts';
 
 // The classic guide's service steps for real, through kubectl, with the node's agent,
 // service proxy and cluster DNS: a ReplicationController behind a service, its cluster
@@ -66,7 +67,9 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
       const clusterIP = async (svc: string) =>
         (await getJson('service', svc)).spec.clusterIP as string;
 
+      let unlock: (() => void) | undefined;
       before(async () => {
+        if (opts.proxyMode === 'kernel') unlock = await lockKernelRules();
         image = await opts.image();
         cluster = await startTestCluster({
           host: '0.0.0.0',
@@ -77,6 +80,7 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
         await k(['delete', 'rc', '--all', '--grace-period=1', '--wait=false']);
         await k(['delete', 'pods', '--all', '--grace-period=1']);
         await cluster?.close();
+        unlock?.();
       });
 
       it('answers on the cluster IP of a service over a ReplicationController', async () => {

@@ -74,9 +74,14 @@ export class IptablesDataPlane implements DataPlane {
       });
       const { serviceCIDR, localRouteDevice } = this.#opts;
       if (this.#routeAdded && localRouteDevice)
-        await attempt('removing the route', () =>
-          run('ip', ['route', 'del', serviceCIDR, 'dev', localRouteDevice]),
-        );
+        await attempt('removing the route', async () => {
+          try {
+            await run('ip', ['route', 'del', serviceCIDR, 'dev', localRouteDevice]);
+          } catch (err) {
+            // Already gone (the device went away with its routes): nothing to undo.
+            if (!/No such process|Cannot find device/.test(stderrOf(err))) throw err;
+          }
+        });
       if (this.#localnetWas === '0')
         await attempt('restoring route_localnet', () => fs.writeFile(ROUTE_LOCALNET, '0\n'));
       if (errors.length > 0) throw new AggregateError(errors, 'iptables data plane: close failed');

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ProxyTable, ServicePortRule } from '../types.ts';
 import { parseIptablesSave } from './restore.ts';
 import { newIptablesDataPlane, type IptablesDataPlane } from './data-plane.ts';
+import { lockKernelRules } from '../../../../test/support/kernel-lock.ts';
 
 // The kernel data plane on the real kernel: a bridge wharftst0 (10.201.0.1/24) with two
 // backends in network namespaces (wharftst-a .2, wharftst-b .3) and a client namespace
@@ -90,11 +91,13 @@ const table = (...names: ('a' | 'b')[]): ProxyTable => ({
   ],
 });
 
-describe('iptables data plane on the kernel', { skip: missing, timeout: 60_000 }, () => {
+describe('iptables data plane on the kernel', { skip: missing, timeout: 600_000 }, () => {
   const servers: ChildProcess[] = [];
   let plane: IptablesDataPlane;
+  let unlock: (() => void) | undefined;
 
   before(async () => {
+    unlock = await lockKernelRules();
     await teardownNetwork();
     await sh('ip', 'link', 'add', BRIDGE, 'type', 'bridge');
     await sh('ip', 'addr', 'add', '10.201.0.1/24', 'dev', BRIDGE);
@@ -133,6 +136,7 @@ describe('iptables data plane on the kernel', { skip: missing, timeout: 60_000 }
     await plane?.close().catch((err) => console.error('closing the data plane:', err));
     for (const child of servers) child.kill();
     await teardownNetwork();
+    unlock?.();
   });
 
   it('balances host connections to the VIP across both backends', async () => {
