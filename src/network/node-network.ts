@@ -57,13 +57,20 @@ export async function startNodeNetwork(opts: NodeNetworkOptions): Promise<NodeNe
     (opts.podGateway && isRoot() ? [{ host: opts.podGateway.address, port: 53 }] : []);
   let dns: ClusterDnsServer | undefined;
   if (listen.length > 0) {
-    dns = await startClusterDns({
-      directory: informerDirectory(factory),
-      listen,
-      domain: opts.clusterDomain,
-      logger: log,
-    });
-    progress(`  cluster DNS on ${dns.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}`);
+    try {
+      dns = await startClusterDns({
+        directory: informerDirectory(factory),
+        listen,
+        domain: opts.clusterDomain,
+        logger: log,
+      });
+      progress(`  cluster DNS on ${dns.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}`);
+    } catch (err) {
+      // Another cluster on this machine holds the port: pods fall back to the node's resolver.
+      const why = err instanceof Error ? err.message : String(err);
+      log.warn({ err }, `cluster DNS not started: ${why}`);
+      progress(`  cluster DNS not started (${why}); pods use the node's resolver`);
+    }
   } else {
     progress('  no cluster DNS on this node (pods share the host network, or not root)');
   }

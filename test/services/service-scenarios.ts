@@ -69,7 +69,8 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
 
       let unlock: (() => void) | undefined;
       before(async () => {
-        if (opts.proxyMode === 'kernel') unlock = await lockKernelRules();
+        // Kernel rules, and the node DNS on the pod gateway's port 53: one cluster at a time.
+        unlock = await lockKernelRules();
         image = await opts.image();
         cluster = await startTestCluster({
           host: '0.0.0.0',
