@@ -237,7 +237,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       async close() {
         if (closed) return;
         closed = true;
-        for (const c of cleanups) await c();
+        // Every part is stopped even when one fails to; the first failure is reported.
+        const failures: unknown[] = [];
+        for (const c of cleanups) {
+          try {
+            await c();
+          } catch (err) {
+            failures.push(err);
+          }
+        }
+        if (failures.length > 0) throw failures[0];
       },
     };
   } catch (err) {
