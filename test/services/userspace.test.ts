@@ -1,3 +1,4 @@
+import { missingRoot } from '../support/requirements.ts';
 import { runServiceScenarios } from './service-scenarios.ts';
 
 // The user-space proxy (what a node without root gets), here as root so the cluster IPs
@@ -6,5 +7,5 @@ runServiceScenarios({
   runtime: 'process',
   proxyMode: 'userspace',
   image: async () => 'busybox',
-  skip: process.getuid?.() === 0 ? false : 'needs root to put cluster IPs on the node',
+  skip: missingRoot('puts the cluster IPs on the node and pods in network namespaces'),
 });

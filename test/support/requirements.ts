@@ -24,3 +24,14 @@ export function missingCommand(command: string, install: string): string | false
   if (inCI) throw new Error(`CI=true and ${message}`);
   return message;
 }
+
+/**
+ * `false` as root, else a skip message saying why root is needed and how to run as it.
+ * Throws under CI, which always runs as root.
+ */
+export function missingRoot(why: string): string | false {
+  if (process.getuid?.() === 0) return false;
+  const message = `needs root (${why}): run the tests as root, e.g. \`sudo npm test\``;
+  if (inCI) throw new Error(`CI=true and ${message}`);
+  return message;
+}

@@ -15,7 +15,7 @@ import {
 } from '../types.ts';
 import { processRuntimeNotes } from './index.ts';
 import { FILES, instanceDirName } from './records.ts';
-import { collect, root, run, skip, spec, testEnvironment, until } from './test-support.ts';
+import { collect, rootSkip, run, skip, spec, testEnvironment, until } from './test-support.ts';
 
 const env = testEnvironment({ name: 'wharf-test', bridge: 'wharft0', subnet: '10.213.0.0/16' });
 const open = env.open;
@@ -98,7 +98,7 @@ describe('process runtime', { skip }, () => {
   for (const [name, extra, message] of startFailures) {
     it(
       `fails to start with ${name}, saying why`,
-      { skip: !!extra.mounts && !root && 'needs root' },
+      { skip: !!extra.mounts && rootSkip },
       async () => {
         const id = await driver.createContainer(sandboxId, spec(podUid, 'broken', 'true', extra));
         await assert.rejects(driver.startContainer(id), (err) => {
@@ -146,7 +146,7 @@ describe('process runtime', { skip }, () => {
 
   it(
     'execs in the mount namespace of a container, read-only mounts included',
-    { skip: !root && 'needs root' },
+    { skip: rootSkip },
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'wharf-ro-'));
       const target = join(dir, 'target');
@@ -178,7 +178,7 @@ describe('process runtime', { skip }, () => {
     },
   );
 
-  it('removes the cgroups of an exited container', { skip: !root && 'needs root' }, async () => {
+  it('removes the cgroups of an exited container', { skip: rootSkip }, async () => {
     const id = await start('limited', 'true', {
       resources: { memoryLimitBytes: 64 << 20, cpuLimitMillis: 500 },
     });
@@ -187,7 +187,7 @@ describe('process runtime', { skip }, () => {
   });
 });
 
-describe('process runtime pod network', { skip: skip || (!root && 'needs root') }, () => {
+describe('process runtime pod network', { skip: skip || rootSkip }, () => {
   it('maps a hostPort to the pod (portmap)', async () => {
     const driver = await open(`ports-${randomUUID().slice(0, 8)}`);
     const podUid = randomUUID();

@@ -1,3 +1,4 @@
+import { missingCommand, missingRoot } from '../../../../test/support/requirements.ts';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
@@ -16,7 +17,11 @@ import { createProcessDriver, type ProcessDriverOptions } from './driver.ts';
 
 export const run = promisify(execFile);
 export const root = process.getuid?.() === 0;
-export const skip = existsSync('/usr/bin/busybox') ? false : 'busybox-static is not installed';
+export const skip = existsSync('/usr/bin/busybox')
+  ? false
+  : missingCommand('busybox', 'apt-get install busybox-static');
+/** For what only root can do (network namespaces, mounts, cgroups). */
+export const rootSkip = missingRoot('network namespaces, mounts and cgroups');
 
 /** A state directory for the file's drivers; removed, with what is left, after the file. */
 export function testEnvironment(network: CniNetwork) {

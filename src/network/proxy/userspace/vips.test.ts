@@ -1,3 +1,4 @@
+import { missingRoot } from '../../../../test/support/requirements.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -123,12 +124,11 @@ describe('userspace data plane without root', () => {
 });
 
 const exec = promisify(execFile);
-const isRoot = process.getuid?.() === 0;
 
 describe('userspace data plane as root', () => {
   it(
     'answers on a non-loopback VIP on its dummy interface, and removes the interface on close',
-    { skip: isRoot ? false : 'needs root: adds 10.96.201.10 to dummy interface wharfus-svc0' },
+    { skip: missingRoot('adds 10.96.201.10 to interface wharfus-svc0') },
     async () => {
       const iface = 'wharfus-svc0';
       await runIp(['link', 'del', iface]); // a leftover of an interrupted run
