@@ -42,7 +42,7 @@ export interface AgentOptions {
    * Where pods reach the API server until the `kubernetes` Service exists
    * (KUBERNETES_SERVICE_HOST/PORT); host defaults to the node's address.
    */
-  apiServer?: { host?: string; port: number };
+  apiServer?: { host?: string; port: number; replacesService?: boolean };
   labels?: Record<string, string>;
   /** The node's cluster DNS, given to ClusterFirst pods as their resolver. */
   clusterDNS?: ClusterDnsSettings;
@@ -121,7 +121,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     services: services.store,
     client,
     ...(opts.apiServer
-      ? { masterService: { host: opts.apiServer.host ?? hostIP, port: opts.apiServer.port } }
+      ? {
+          masterService: {
+            host: opts.apiServer.host ?? hostIP,
+            port: opts.apiServer.port,
+            ...(opts.apiServer.replacesService ? { replacesService: true } : {}),
+          },
+        }
       : {}),
   });
 

@@ -117,7 +117,11 @@ export async function runAgent(opts: AgentCommandOptions): Promise<void> {
           proxyToken: join.secret,
           kubeletVersion: versionInfo().gitVersion,
           ...(clusterDNS ? { clusterDNS } : {}),
-          apiServer: { host: server.hostname.replace(/^\[|\]$/g, ''), port: server.port },
+          apiServer: {
+            host: server.hostname.replace(/^\[|\]$/g, ''),
+            port: server.port,
+            ...(network.routesClusterIPs ? {} : { replacesService: true }),
+          },
           log: stderrLogger,
           progress: out,
         });

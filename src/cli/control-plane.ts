@@ -183,6 +183,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       );
       progress(`  runtime ${driver.name} (${why})`);
       let clusterDNS: { servers: string[]; domain: string } | undefined;
+      let routesClusterIPs = false;
       const networkOpts = agentOpts.network;
       if (networkOpts) {
         const gateway = driver.capabilities().podGateway;
@@ -199,6 +200,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           }),
         );
         cleanups.unshift(() => network.close());
+        routesClusterIPs = network.routesClusterIPs;
         if (network.dnsServers.length > 0) {
           clusterDNS = { servers: network.dnsServers, domain: networkOpts.clusterDomain };
         }
@@ -216,6 +218,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           apiServer: {
             ...(opts.host !== '0.0.0.0' && opts.host !== '::' ? { host: opts.host } : {}),
             port: Number(new URL(url).port),
+            ...(routesClusterIPs ? {} : { replacesService: true }),
           },
           log: stderrLogger,
           progress,

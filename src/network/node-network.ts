@@ -35,6 +35,8 @@ export interface NodeNetworkOptions {
 
 export interface NodeNetwork {
   proxyMode: 'kernel' | 'userspace';
+  /** Whether cluster IPs reach their endpoints from this node (and its pods). */
+  routesClusterIPs: boolean;
   /** The DNS servers this node's ClusterFirst pods use; empty when there is none. */
   dnsServers: string[];
   dns: ClusterDnsServer | undefined;
@@ -95,6 +97,8 @@ export async function startNodeNetwork(opts: NodeNetworkOptions): Promise<NodeNe
   let closed: Promise<void> | undefined;
   return {
     proxyMode: mode,
+    // Without root the user-space proxy can only bind cluster IPs on loopback.
+    routesClusterIPs: mode === 'kernel' || isRoot() || opts.serviceCIDR.startsWith('127.'),
     dnsServers: dns ? dns.addresses.filter((a) => a.port === 53).map((a) => a.host) : [],
     dns,
     proxy,

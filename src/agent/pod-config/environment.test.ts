@@ -85,6 +85,20 @@ describe('resolveEnvironment: services', () => {
     assert.equal(env.KUBERNETES_SERVICE_PORT_HTTPS, '6443');
     assert.equal(env.KUBERNETES_PORT, 'tcp://10.0.0.1:6443');
   });
+
+  it('uses the master service address over a kubernetes service the node cannot route', () => {
+    const pod = makePod({ containers: [makeContainer()] });
+    const master = { host: '10.0.0.1', port: 6443 };
+    const routed = makeSources([KUBERNETES_SERVICE], { masterService: master });
+    const env = asRecord(resolveEnvironment(pod, makeContainer(), routed).env);
+    assert.equal(env.KUBERNETES_SERVICE_HOST, '10.96.0.1');
+    const unrouted = makeSources([KUBERNETES_SERVICE], {
+      masterService: { ...master, replacesService: true },
+    });
+    const env2 = asRecord(resolveEnvironment(pod, makeContainer(), unrouted).env);
+    assert.equal(env2.KUBERNETES_SERVICE_HOST, '10.0.0.1');
+    assert.equal(env2.KUBERNETES_SERVICE_PORT, '6443');
+  });
 });
 
 describe('resolveEnvironment: precedence and expansion', () => {

@@ -89,8 +89,9 @@ export function serviceEnv(
     }
   }
   const master = sources.masterService;
-  if (master && !byName.has('kubernetes')) {
-    // wharf: the API server's address stands in for a `kubernetes` service not yet seen.
+  if (master && (master.replacesService || !byName.has('kubernetes'))) {
+    // wharf: the API server's address stands in for a `kubernetes` service not yet seen,
+    // or one whose cluster IP this node cannot route.
     byName.set('kubernetes', {
       name: 'kubernetes',
       clusterIP: master.host,

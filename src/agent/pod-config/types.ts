@@ -138,8 +138,10 @@ export interface ConfigSources {
    * Where pods reach the API server when the `kubernetes` service of `default` is not in
    * `services()` (not yet synced, or no service controller): a service with this cluster
    * IP and one port named `https` is assumed. Absent: no KUBERNETES_* variables then.
+   * With `replacesService`, it is used even when the service exists: the node cannot
+   * route cluster IPs (no service proxy, or one without root outside loopback).
    */
-  masterService?: { host: string; port: number };
+  masterService?: { host: string; port: number; replacesService?: boolean };
   /** The node's `status.allocatable`: limits left unset default to it (downward API). */
   nodeAllocatable: ResourceList;
   /**

@@ -31,7 +31,7 @@ export interface PodConfigDeps {
   secrets: StoreReader;
   services: StoreReader;
   client: RestClient;
-  masterService?: { host: string; port: number };
+  masterService?: { host: string; port: number; replacesService?: boolean };
 }
 
 const SERVICE_ACCOUNTS: ResourceRef = {
