@@ -65,22 +65,33 @@ export class SqliteBackend implements Backend {
     const currentColumns = 'k.key, k.mod_rev, k.create_rev, k.version, k.ttl, l.value';
     const historyColumns = 'l.key, l.rev AS mod_rev, l.create_rev, l.version, l.ttl, l.value';
     // The newest log row of each key at or before a revision is the key's state then.
-    const atRevision = `FROM (SELECT key, MAX(rev) AS rev FROM log
-        WHERE key > ? AND key >= ? AND key < ? AND rev <= ? GROUP BY key) m
+    // Each range has exactly one lower bound: given two (`key > ? AND key >= ?`), SQLite
+    // seeks on one of them and scans from there, which for the empty continue key means
+    // from the first key of the whole table.
+    const atRevision = (lower: string) => `FROM (SELECT key, MAX(rev) AS rev FROM log
+        WHERE key ${lower} ? AND key < ? AND rev <= ? GROUP BY key) m
       JOIN log l ON l.rev = m.rev WHERE l.type != ${TYPE_DELETE}`;
+    const current = (lower: string) =>
+      `FROM kv k JOIN log l ON l.rev = k.mod_rev WHERE k.key ${lower} ? AND k.key < ?`;
     this.#stmt = {
       get: db.prepare(
         `SELECT ${currentColumns} FROM kv k JOIN log l ON l.rev = k.mod_rev WHERE k.key = ?`,
       ),
-      listCurrent: db.prepare(
-        `SELECT ${currentColumns} FROM kv k JOIN log l ON l.rev = k.mod_rev
-         WHERE k.key > ? AND k.key >= ? AND k.key < ? ORDER BY k.key LIMIT ?`,
+      listCurrentFrom: db.prepare(
+        `SELECT ${currentColumns} ${current('>=')} ORDER BY k.key LIMIT ?`,
       ),
-      countCurrent: db
-        .prepare('SELECT count(*) FROM kv WHERE key > ? AND key >= ? AND key < ?')
-        .pluck(),
-      listHistory: db.prepare(`SELECT ${historyColumns} ${atRevision} ORDER BY l.key LIMIT ?`),
-      countHistory: db.prepare(`SELECT count(*) ${atRevision}`).pluck(),
+      listCurrentAfter: db.prepare(
+        `SELECT ${currentColumns} ${current('>')} ORDER BY k.key LIMIT ?`,
+      ),
+      countCurrentFrom: db.prepare('SELECT count(*) FROM kv WHERE key >= ? AND key < ?').pluck(),
+      countCurrentAfter: db.prepare('SELECT count(*) FROM kv WHERE key > ? AND key < ?').pluck(),
+      listHistoryFrom: db.prepare(
+        `SELECT ${historyColumns} ${atRevision('>=')} ORDER BY l.key LIMIT ?`,
+      ),
+      listHistoryAfter: db.prepare(
+        `SELECT ${historyColumns} ${atRevision('>')} ORDER BY l.key LIMIT ?`,
+      ),
+      countHistoryAfter: db.prepare(`SELECT count(*) ${atRevision('>')}`).pluck(),
       replay: db.prepare(
         `SELECT l.*, p.value AS prev_value, p.create_rev AS prev_create_rev,
            p.version AS prev_version, p.ttl AS prev_ttl
@@ -173,15 +184,19 @@ export class SqliteBackend implements Backend {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
     const end = prefixEnd(prefix);
     const atCurrent = revision === current;
+    // Keys after the continue key, or from the prefix when there is none (or it lies
+    // before the prefix).
+    const after = afterKey !== '' && afterKey >= prefix;
+    const lower = after ? afterKey : prefix;
+    const fetch = limit === -1 ? -1 : limit + 1;
     const rows = (
       atCurrent
-        ? this.#stmt.listCurrent!.all(afterKey, prefix, end, limit === -1 ? -1 : limit + 1)
-        : this.#stmt.listHistory!.all(
-            afterKey,
-            prefix,
+        ? this.#stmt[after ? 'listCurrentAfter' : 'listCurrentFrom']!.all(lower, end, fetch)
+        : this.#stmt[after ? 'listHistoryAfter' : 'listHistoryFrom']!.all(
+            lower,
             end,
             revision,
-            limit === -1 ? -1 : limit + 1,
+            fetch,
           )
     ) as KvRow[];
     const more = limit !== -1 && rows.length > limit;
@@ -191,8 +206,8 @@ export class SqliteBackend implements Backend {
     const last = kvs[kvs.length - 1]!.key;
     const left = (
       atCurrent
-        ? this.#stmt.countCurrent!.get(last, prefix, end)
-        : this.#stmt.countHistory!.get(last, prefix, end, revision)
+        ? this.#stmt.countCurrentAfter!.get(last, end)
+        : this.#stmt.countHistoryAfter!.get(last, end, revision)
     ) as number;
     return {
       revision,
@@ -204,7 +219,7 @@ export class SqliteBackend implements Backend {
 
   async count(prefix: string): Promise<{ revision: number; count: number }> {
     this.#checkOpen();
-    const count = this.#stmt.countCurrent!.get('', prefix, prefixEnd(prefix)) as number;
+    const count = this.#stmt.countCurrentFrom!.get(prefix, prefixEnd(prefix)) as number;
     return { revision: this.#writes.revision, count };
   }
 
