@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
-import { ndjson } from './transport.ts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { type ConnectionLoss, mayResend, ndjson, Transport } from './transport.ts';
 
 async function* chunked(bytes: Buffer, cuts: number[]): AsyncGenerator<Buffer> {
   let start = 0;
@@ -38,4 +40,134 @@ it('ndjson accepts a last line without newline and skips blank lines', async () 
   const out = [];
   for await (const e of ndjson(chunked(Buffer.from('\n{"a":1}\n\n{"b":2}'), [3]))) out.push(e);
   assert.deepEqual(out, [{ a: 1 }, { b: 2 }]);
+});
+
+/** A plain HTTP server that answers each request as `answer` says, counting what it read. */
+async function startServer(
+  answer: (req: http.IncomingMessage, res: http.ServerResponse, nth: number) => void,
+): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url}`);
+      answer(req, res, seen.length);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function transportTo(url: string): Transport {
+  return new Transport({ server: url, token: '', caPem: '', userAgent: 'test', timeoutMs: 10_000 });
+}
+
+const ok = (res: http.ServerResponse) => res.writeHead(200).end('{}');
+
+describe('Transport sends a request again only when that cannot repeat its effect', () => {
+  it('decides as Go net/http does', () => {
+    const cases: [string, Partial<ConnectionLoss>, boolean][] = [
+      ['POST, nothing written, reused connection', { method: 'POST', wroteBytes: false }, true],
+      ['POST written on a reused connection', { method: 'POST' }, false],
+      ['PATCH written', { method: 'PATCH' }, false],
+      ['PUT written', { method: 'PUT' }, false],
+      ['DELETE written', { method: 'DELETE' }, false],
+      ['GET written on a reused connection', { method: 'GET' }, true],
+      ['HEAD written', { method: 'HEAD' }, true],
+      ['GET on a fresh connection', { method: 'GET', reusedSocket: false }, false],
+      [
+        'POST, nothing written, fresh connection',
+        { wroteBytes: false, reusedSocket: false },
+        false,
+      ],
+      ['GET after EPIPE', { method: 'GET', code: 'EPIPE' }, true],
+      ['GET refused', { method: 'GET', code: 'ECONNREFUSED' }, false],
+      ['GET timed out', { method: 'GET', code: undefined }, false],
+    ];
+    for (const [name, loss, want] of cases) {
+      const full: ConnectionLoss = {
+        method: 'POST',
+        reusedSocket: true,
+        wroteBytes: true,
+        code: 'ECONNRESET',
+        ...loss,
+      };
+      assert.equal(mayResend(full), want, name);
+    }
+  });
+
+  it('does not send a POST again when its pooled connection drops after the server read it', async () => {
+    const server = await startServer((req, res, nth) => {
+      if (nth === 2) req.socket.destroy();
+      else ok(res);
+    });
+    const transport = transportTo(server.url);
+    try {
+      await transport.json({ method: 'GET', path: '/warm' });
+      await assert.rejects(
+        transport.json({ method: 'POST', path: '/events', body: { n: 1 } }),
+        (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET',
+      );
+      assert.deepEqual(server.seen, ['GET /warm', 'POST /events']);
+    } finally {
+      transport.close();
+      await server.close();
+    }
+  });
+
+  it('sends a GET again on a fresh connection when its pooled one drops', async () => {
+    const ports: number[] = [];
+    const server = await startServer((req, res, nth) => {
+      ports.push(req.socket.remotePort!);
+      if (nth === 2) req.socket.destroy();
+      else ok(res);
+    });
+    const transport = transportTo(server.url);
+    try {
+      await transport.json({ method: 'GET', path: '/warm' });
+      assert.deepEqual(await transport.json({ method: 'GET', path: '/things' }), {});
+      assert.deepEqual(server.seen, ['GET /warm', 'GET /things', 'GET /things']);
+      assert.equal(ports[0], ports[1], 'the first try reused the pooled connection');
+      assert.notEqual(ports[2], ports[1], 'the second try went on a fresh one');
+    } finally {
+      transport.close();
+      await server.close();
+    }
+  });
+
+  it('close() cuts requests in flight with an AbortError and sends none of them again', async () => {
+    let received!: () => void;
+    const bothReceived = new Promise<void>((resolve) => (received = resolve));
+    const server = await startServer((_req, res, nth) => {
+      if (nth === 1) ok(res);
+      // The POST and the GET are read and never answered, as by a server under load.
+      else if (nth === 3) received();
+    });
+    const transport = transportTo(server.url);
+    try {
+      await transport.json({ method: 'GET', path: '/warm' });
+      const cut = Promise.allSettled([
+        transport.json({ method: 'POST', path: '/events', body: { n: 1 } }),
+        transport.json({ method: 'GET', path: '/things' }),
+      ]);
+      await bothReceived;
+      transport.close();
+      for (const outcome of await cut) {
+        assert.equal(outcome.status, 'rejected');
+        assert.equal((outcome.reason as Error).name, 'AbortError');
+      }
+      assert.deepEqual(server.seen.toSorted(), ['GET /things', 'GET /warm', 'POST /events']);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -1,10 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { ApiError } from './api-error.ts';
 
 // HTTPS plumbing under RestClient: one keep-alive agent per client (the connection pool),
 // bearer-token headers, whole-body requests and streamed responses.
+//
+// A request that fails on a pooled connection is sent once more on a fresh one only when
+// doing so cannot repeat its effect, as Go's net/http decides (persistConn.
+// shouldRetryRequest): nothing of it reached the connection, or its method is safe to
+// repeat. A POST whose bytes were written may have been acted on even though no answer
+// came back; sending it again created every Event twice ("already exists").
 
 export interface TransportOptions {
   server: string;
@@ -28,6 +35,7 @@ export class Transport {
   readonly #base: URL;
   readonly #agent: http.Agent;
   readonly #opts: TransportOptions;
+  #closed = false;
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
@@ -57,8 +65,12 @@ export class Transport {
     return res;
   }
 
-  /** Closes the pooled connections; requests in flight are cut. */
+  /**
+   * Closes the pooled connections. Requests in flight are cut and reject with an
+   * AbortError; they are not sent again, whatever their method.
+   */
   close(): void {
+    this.#closed = true;
     this.#agent.destroy();
   }
 
@@ -66,9 +78,7 @@ export class Transport {
     try {
       return await this.#open(spec, timeoutMs);
     } catch (err) {
-      // A pooled connection the server closed while idle fails on first use; the request
-      // never reached the server, so it is safe to send once more on a fresh one.
-      if ((err as { reusedSocket?: boolean }).reusedSocket) return this.#open(spec, timeoutMs);
+      if (RESENDABLE.has(err as Error)) return this.#open(spec, timeoutMs);
       throw err;
     }
   }
@@ -102,17 +112,69 @@ export class Transport {
         }, timeoutMs);
         req.once('close', () => clearTimeout(timer));
       }
+      // The socket's count before this request's first byte: the request is handed to its
+      // socket after the 'socket' event, so a larger count at failure means bytes of this
+      // request went out (or are queued to) and the server may have read them.
+      let socket: net.Socket | undefined;
+      let bytesBefore = 0;
+      req.once('socket', (s) => {
+        socket = s;
+        bytesBefore = s.bytesWritten ?? 0;
+      });
       req.once('response', resolve);
-      req.on('error', (err) => {
+      req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        if (req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
-          Object.assign(err, { reusedSocket: true });
-        }
+        if (this.#closed) return reject(cutByClose(spec, err));
+        const loss: ConnectionLoss = {
+          method: spec.method,
+          reusedSocket: req.reusedSocket,
+          wroteBytes: socket !== undefined && (socket.bytesWritten ?? Infinity) > bytesBefore,
+          code: err.code,
+        };
+        if (mayResend(loss)) RESENDABLE.add(err);
         reject(err);
       });
       req.end(payload);
     });
   }
+}
+
+/** The socket went away before an answer began. */
+const CONNECTION_LOST_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+/** Methods whose repetition has no further effect, as Go's Request.isReplayable lists them. */
+const REPLAYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** How a request lost its connection before any answer arrived. */
+export interface ConnectionLoss {
+  method: string;
+  /** The connection came from the pool, having served earlier requests. */
+  reusedSocket: boolean;
+  /** Some of this request's bytes were handed to the connection. */
+  wroteBytes: boolean;
+  code?: string;
+}
+
+/**
+ * Whether a request that lost its connection may be sent once more on a fresh one. A fresh
+ * connection that fails tells something about the server, not about a stale pool, so
+ * only a reused one qualifies; then a request none of whose bytes went out may always go
+ * again, and one that did only when repeating it is harmless.
+ */
+export function mayResend(loss: ConnectionLoss): boolean {
+  if (!loss.reusedSocket || !CONNECTION_LOST_CODES.has(loss.code ?? '')) return false;
+  if (!loss.wroteBytes) return true;
+  return REPLAYABLE_METHODS.has(loss.method.toUpperCase());
+}
+
+/** Failures of a first attempt that mayResend allows to go once more. */
+const RESENDABLE = new WeakSet<Error>();
+
+/** Cancellation by close() is not a network failure: an AbortError, as for an aborted signal. */
+function cutByClose(spec: RequestSpec, cause: Error): Error {
+  const err = new Error(`${describe(spec)}: the client was closed`, { cause });
+  err.name = 'AbortError';
+  return Object.assign(err, { code: 'ABORT_ERR' });
 }
 
 function describe(spec: RequestSpec): string {
