@@ -3,6 +3,7 @@ import type {
   CycleState,
   FilterPlugin,
   NodeInfo,
+  NodeScore,
   ScorePlugin,
   Snapshot,
   Status,
@@ -85,26 +86,27 @@ export function schedulePod(
   if (feasible.length === 0) return result;
   if (feasible.length === 1) return { ...result, node: feasible[0]!.name };
 
-  const total = new Map<string, number>(feasible.map((n) => [n.name, 0]));
+  // Lists by feasible index, not maps by name: this loop runs plugins × feasible nodes
+  // times per pod, and hashing node names was most of a cycle's cost.
+  const total = new Float64Array(feasible.length);
+  const scores: NodeScore[] = feasible.map((n) => ({ name: n.name, score: 0 }));
   for (const s of opts.scores) {
     if (s.preScore && s.preScore(state, pod, feasible, snapshot).code !== 'Success') continue;
-    const scores = new Map<string, number>();
-    for (const n of feasible) scores.set(n.name, s.score(state, pod, n, snapshot));
+    for (let i = 0; i < feasible.length; i++)
+      scores[i]!.score = s.score(state, pod, feasible[i]!, snapshot);
     s.normalizeScore?.(state, pod, scores);
-    for (const [name, v] of scores) total.set(name, total.get(name)! + v * s.weight);
+    for (let i = 0; i < feasible.length; i++) total[i]! += scores[i]!.score * s.weight;
   }
   const random = opts.random ?? Math.random;
-  let best: string | undefined;
-  let bestScore = -Infinity;
+  let best = 0;
   let ties = 0;
-  for (const [name, v] of total) {
-    if (v > bestScore) {
-      best = name;
-      bestScore = v;
+  for (let i = 0; i < feasible.length; i++) {
+    if (ties === 0 || total[i]! > total[best]!) {
+      best = i;
       ties = 1;
-    } else if (v === bestScore && random() < 1 / ++ties) {
-      best = name;
+    } else if (total[i] === total[best] && random() < 1 / ++ties) {
+      best = i;
     }
   }
-  return { ...result, node: best };
+  return { ...result, node: feasible[best]!.name };
 }

@@ -94,8 +94,14 @@ export interface ScorePlugin extends Plugin {
   preScore?(state: CycleState, pod: KubeObject, nodes: NodeInfo[], snapshot: Snapshot): Status;
   /** A raw score for `node`; higher is better. */
   score(state: CycleState, pod: KubeObject, node: NodeInfo, snapshot: Snapshot): number;
-  /** Rescales the raw scores (by node name) in place to 0..MAX_NODE_SCORE. */
-  normalizeScore?(state: CycleState, pod: KubeObject, scores: Map<string, number>): void;
+  /** Rescales the raw scores in place to 0..MAX_NODE_SCORE. */
+  normalizeScore?(state: CycleState, pod: KubeObject, scores: NodeScore[]): void;
+}
+
+/** One node's score (framework.NodeScore); a cycle scores a list of them, not a map. */
+export interface NodeScore {
+  name: string;
+  score: number;
 }
 
 export const MAX_NODE_SCORE = 100;
@@ -104,12 +110,12 @@ export const MAX_NODE_SCORE = 100;
  * Scales scores so the best is MAX_NODE_SCORE (or the worst, with `reverse`), as
  * kube-scheduler's DefaultNormalizeScore does.
  */
-export function defaultNormalizeScore(scores: Map<string, number>, reverse = false): void {
+export function defaultNormalizeScore(scores: NodeScore[], reverse = false): void {
   let max = 0;
-  for (const v of scores.values()) max = Math.max(max, v);
-  for (const [k, v] of scores) {
-    let s = max === 0 ? 0 : Math.floor((MAX_NODE_SCORE * v) / max);
-    if (reverse) s = MAX_NODE_SCORE - s;
-    scores.set(k, s);
+  for (const s of scores) if (s.score > max) max = s.score;
+  for (const s of scores) {
+    let v = max === 0 ? 0 : Math.floor((MAX_NODE_SCORE * s.score) / max);
+    if (reverse) v = MAX_NODE_SCORE - v;
+    s.score = v;
   }
 }

@@ -9,6 +9,7 @@ import {
   type ScorePlugin,
   type Snapshot,
   type Status,
+  type NodeScore,
 } from '../../framework/index.ts';
 import { nodeLabels, removedPods } from '../helper/index.ts';
 import {
@@ -82,7 +83,7 @@ export class InterPodAffinity implements FilterPlugin, ScorePlugin {
     return scoreNode(s, node);
   }
 
-  normalizeScore(state: CycleState, _pod: KubeObject, scores: Map<string, number>): void {
+  normalizeScore(state: CycleState, _pod: KubeObject, scores: NodeScore[]): void {
     const s = state.get(PRE_SCORE_KEY) as ScoreState | undefined;
     if (s) normalize(s, scores);
   }

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../../api/index.ts';
 import {
   MAX_NODE_SCORE,
   type NodeInfo,
+  type NodeScore,
   type PodInfo,
   type Snapshot,
 } from '../../framework/index.ts';
@@ -107,16 +108,16 @@ export function scoreNode(s: ScoreState, node: NodeInfo): number {
   return score;
 }
 
-export function normalize(s: ScoreState, scores: Map<string, number>): void {
+export function normalize(s: ScoreState, scores: NodeScore[]): void {
   if (!s.topology) return;
   let min = Infinity;
   let max = -Infinity;
-  for (const v of scores.values()) {
-    if (v > max) max = v;
-    if (v < min) min = v;
+  for (const { score } of scores) {
+    if (score > max) max = score;
+    if (score < min) min = score;
   }
   const diff = max - min;
-  for (const [name, v] of scores) {
-    scores.set(name, diff > 0 ? Math.trunc(MAX_NODE_SCORE * ((v - min) / diff)) : 0);
+  for (const ns of scores) {
+    ns.score = diff > 0 ? Math.trunc(MAX_NODE_SCORE * ((ns.score - min) / diff)) : 0;
   }
 }

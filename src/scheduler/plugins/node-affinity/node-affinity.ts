@@ -8,6 +8,7 @@ import {
   type NodeInfo,
   type ScorePlugin,
   type Status,
+  type NodeScore,
 } from '../../framework/index.ts';
 import {
   compileNodeSelectorTerm,
@@ -135,7 +136,7 @@ export class NodeAffinity implements FilterPlugin, ScorePlugin {
     return score;
   }
 
-  normalizeScore(_state: CycleState, _pod: KubeObject, scores: Map<string, number>): void {
+  normalizeScore(_state: CycleState, _pod: KubeObject, scores: NodeScore[]): void {
     defaultNormalizeScore(scores);
   }
 }

@@ -10,6 +10,7 @@ import {
   type ScorePlugin,
   type Snapshot,
   type Status,
+  type NodeScore,
 } from '../../framework/index.ts';
 import { removedPods } from '../helper/index.ts';
 import { computeFilterState, evaluate, type FilterState } from './filtering.ts';
@@ -84,7 +85,7 @@ export class PodTopologySpread implements FilterPlugin, ScorePlugin {
     return s === NOTHING ? 0 : scoreNode(s, node);
   }
 
-  normalizeScore(state: CycleState, _pod: KubeObject, scores: Map<string, number>): void {
+  normalizeScore(state: CycleState, _pod: KubeObject, scores: NodeScore[]): void {
     const s = state.get(PRE_SCORE_KEY) as ScoreState | typeof NOTHING | undefined;
     if (s && s !== NOTHING) normalize(s, scores);
   }

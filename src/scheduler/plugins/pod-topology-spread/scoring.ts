@@ -1,5 +1,10 @@
 import type { KubeObject } from '../../../api/index.ts';
-import { MAX_NODE_SCORE, type NodeInfo, type Snapshot } from '../../framework/index.ts';
+import {
+  MAX_NODE_SCORE,
+  type NodeInfo,
+  type NodeScore,
+  type Snapshot,
+} from '../../framework/index.ts';
 import { hasLabel, nodeLabels, podSpec } from '../helper/index.ts';
 import {
   countOnNode,
@@ -99,17 +104,17 @@ export function scoreNode(s: ScoreState, node: NodeInfo): number {
   return Math.round(score);
 }
 
-export function normalize(s: ScoreState, scores: Map<string, number>): void {
+export function normalize(s: ScoreState, scores: NodeScore[]): void {
   let min = Infinity;
   let max = 0;
-  for (const [name, v] of scores) {
+  for (const { name, score } of scores) {
     if (s.ignored.has(name)) continue;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    if (score < min) min = score;
+    if (score > max) max = score;
   }
-  for (const [name, v] of scores) {
-    if (s.ignored.has(name)) scores.set(name, 0);
-    else if (max === 0) scores.set(name, MAX_NODE_SCORE);
-    else scores.set(name, Math.floor((MAX_NODE_SCORE * (max + min - v)) / max));
+  for (const ns of scores) {
+    if (s.ignored.has(ns.name)) ns.score = 0;
+    else if (max === 0) ns.score = MAX_NODE_SCORE;
+    else ns.score = Math.floor((MAX_NODE_SCORE * (max + min - ns.score)) / max);
   }
 }

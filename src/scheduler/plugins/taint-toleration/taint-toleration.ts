@@ -8,6 +8,7 @@ import {
   type NodeInfo,
   type ScorePlugin,
   type Status,
+  type NodeScore,
 } from '../../framework/index.ts';
 import {
   findUntoleratedTaint,
@@ -75,7 +76,7 @@ export class TaintToleration implements FilterPlugin, ScorePlugin {
     return count;
   }
 
-  normalizeScore(_state: CycleState, _pod: KubeObject, scores: Map<string, number>): void {
+  normalizeScore(_state: CycleState, _pod: KubeObject, scores: NodeScore[]): void {
     defaultNormalizeScore(scores, true);
   }
 }

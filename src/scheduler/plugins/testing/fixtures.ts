@@ -159,8 +159,7 @@ export function runScore(
 ): Record<string, number> {
   const state: CycleState = new Map();
   plugin.preScore?.(state, pod, nodes, snapshot);
-  const scores = new Map<string, number>();
-  for (const n of nodes) scores.set(n.name, plugin.score(state, pod, n, snapshot));
+  const scores = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n, snapshot) }));
   plugin.normalizeScore?.(state, pod, scores);
-  return Object.fromEntries(scores);
+  return Object.fromEntries(scores.map((s) => [s.name, s.score]));
 }
