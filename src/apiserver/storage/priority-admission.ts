@@ -2,11 +2,13 @@ import type { KubeObject } from '../../api/index.ts';
 import type { Backend } from '../../store/index.ts';
 import { StatusError } from '../errors.ts';
 import { decodeObject } from './codec.ts';
+import type { WatchCache } from './watch-cache.ts';
 
 // Kubernetes' Priority admission for new pods: `priorityClassName` resolves to the
 // PriorityClass's value in `spec.priority` (and its preemptionPolicy); a pod without a
-// class gets the globalDefault class, if one exists. Classes are read from the store, not
-// the cache, so a class created a moment ago is found.
+// class gets the globalDefault class, if one exists. Classes come from the watch cache, as
+// the admission plugin reads its informer; a named class the cache has not heard of yet
+// is looked up in the store, so a class created a moment ago is found.
 
 const PREFIX = '/registry/scheduling.k8s.io/priorityclasses/';
 const SYSTEM_CLASSES: Record<string, number> = {
@@ -28,7 +30,17 @@ function forbidden(pod: KubeObject, message: string): StatusError {
   });
 }
 
-export async function admitPodPriority(store: Backend, pod: KubeObject): Promise<void> {
+type PriorityClass = KubeObject & {
+  value?: number;
+  globalDefault?: boolean;
+  preemptionPolicy?: string;
+};
+
+export async function admitPodPriority(
+  store: Backend,
+  cache: WatchCache,
+  pod: KubeObject,
+): Promise<void> {
   const spec = (pod.spec ??= {}) as PodSpec;
   let className = spec.priorityClassName ?? '';
   let value: number | undefined;
@@ -36,22 +48,15 @@ export async function admitPodPriority(store: Backend, pod: KubeObject): Promise
   if (className in SYSTEM_CLASSES) {
     value = SYSTEM_CLASSES[className];
   } else if (className) {
-    const kv = await store.get(`${PREFIX}${className}`);
-    if (!kv) throw forbidden(pod, `no PriorityClass with name ${className} was found`);
-    const pc = decodeObject(kv) as { value?: number; preemptionPolicy?: string };
+    const key = `${PREFIX}${className}`;
+    const cached = cache.get(key) as PriorityClass | undefined;
+    const kv = cached ? undefined : await store.get(key);
+    if (!cached && !kv) throw forbidden(pod, `no PriorityClass with name ${className} was found`);
+    const pc = cached ?? (decodeObject(kv!) as PriorityClass);
     value = pc.value ?? 0;
     policy = pc.preemptionPolicy;
   } else {
-    const all = await store.list(PREFIX);
-    const fallback = all.kvs
-      .map(
-        (kv) =>
-          decodeObject(kv) as KubeObject & {
-            value?: number;
-            globalDefault?: boolean;
-            preemptionPolicy?: string;
-          },
-      )
+    const fallback = (cache.list(PREFIX).objects as PriorityClass[])
       .filter((pc) => pc.globalDefault)
       .sort((a, b) => (a.value ?? 0) - (b.value ?? 0))[0];
     if (!fallback) return;

@@ -133,7 +133,7 @@ export class ResourceStore {
     this.type.prepareForCreate?.(obj);
     this.type.normalize?.(obj);
     if (this.type.group === '' && this.type.kind === 'Pod')
-      await admitPodPriority(this.deps.store, obj);
+      await admitPodPriority(this.deps.store, this.deps.cache, obj);
     this.deps.admission.applyDefaults(this.type, obj);
     if (this.type.namespaced)
       await this.#checkNamespaceOpen(namespace, m.name ?? m.generateName ?? '');
@@ -336,10 +336,19 @@ export class ResourceStore {
    * New content may only go into a namespace that exists and is not being deleted (the
    * NamespaceLifecycle admission of Kubernetes).
    */
+  /**
+   * NamespaceLifecycle: reads the namespace from the watch cache as the admission plugin
+   * reads its informer, and from the store only when the cache has not heard of it yet
+   * (a namespace created a moment ago).
+   */
   async #checkNamespaceOpen(namespace: string, name: string): Promise<void> {
-    const kv = await this.deps.store.get(objectKey('/registry/core/namespaces/', '', namespace));
-    if (!kv) throw notFound('', 'namespaces', namespace);
-    const ns = decodeObject(kv);
+    const key = objectKey('/registry/core/namespaces/', '', namespace);
+    let ns = this.deps.cache.get(key);
+    if (!ns) {
+      const kv = await this.deps.store.get(key);
+      if (!kv) throw notFound('', 'namespaces', namespace);
+      ns = decodeObject(kv);
+    }
     const phase = (ns.status as { phase?: string } | undefined)?.phase;
     if (ns.metadata?.deletionTimestamp || phase === 'Terminating') {
       throw new StatusError(
