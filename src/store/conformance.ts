@@ -212,6 +212,49 @@ export function runBackendConformance(opts: ConformanceOptions): void {
       events.forEach((e, i) => assert.equal(str(e.kv.value), String(i)));
     });
 
+    it('gives watches opened between a commit and its acknowledgement each write once', async () => {
+      const from = await store.currentRevision();
+      const total = 300;
+      // Many writers at once, so that batches are committed while earlier ones still wait
+      // for their flush, and watches open at every turn of the event loop in between.
+      const writes = Promise.all(
+        Array.from({ length: total }, (_, i) =>
+          store.create(`/inflight/${String(i).padStart(4, '0')}`, buf(String(i))),
+        ),
+      );
+      const watches: Promise<WatchEvent[]>[] = [];
+      for (let i = 0; i < 8; i++) {
+        watches.push(collect(store, '/inflight/', from, total, 30_000));
+        await new Promise((r) => setImmediate(r));
+      }
+      await writes;
+      for (const events of await Promise.all(watches)) {
+        const revisions = events.map((e) => e.kv.modRevision);
+        assert.equal(events.length, total, 'every write once');
+        assert.deepEqual(
+          revisions,
+          [...revisions].sort((a, b) => a - b),
+          'in revision order',
+        );
+        assert.equal(new Set(revisions).size, total, 'no write twice');
+      }
+    });
+
+    it('stays available after many watches end in a row', async () => {
+      const rev = await store.currentRevision();
+      for (let i = 0; i < 6; i++) {
+        const controller = new AbortController();
+        const watching = (async () => {
+          for await (const _ of store.watch('/ending/', rev, { signal: controller.signal }));
+        })();
+        await new Promise((r) => setTimeout(r, 10));
+        controller.abort();
+        await watching;
+      }
+      await store.create('/ending/after', buf('still here'));
+      assert.equal(str((await store.get('/ending/after'))!.value), 'still here');
+    });
+
     it('ends a watch when its signal aborts', async () => {
       const controller = new AbortController();
       const rev = await store.currentRevision();

@@ -1,4 +1,12 @@
-import { Etcd3, EtcdLeaseInvalidError, type IKeyValue, type IOptions } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, handleWhen } from 'cockatiel';
+import {
+  Etcd3,
+  EtcdLeaseInvalidError,
+  GRPCCancelledError,
+  isRecoverableError,
+  type IKeyValue,
+  type IOptions,
+} from 'etcd3';
 import { decodeContinue, encodeContinue } from '../continue-token.ts';
 import {
   StoreError,
@@ -32,11 +40,23 @@ type GlobalPolicy = NonNullable<NonNullable<IOptions['faultHandling']>['global']
 // etcd3 retries every "recoverable" error by default, writes included, and a retried
 // transaction whose first attempt was applied would report KeyExists or Conflict for the
 // caller's own write. So the client does not retry; callers see Unavailable and decide.
-// (The per-host circuit breaker stays: it is what moves calls to another host.)
 const NO_RETRY = {
   execute: <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> =>
     Promise.resolve().then(() => fn({ signal: new AbortController().signal })),
 } as unknown as GlobalPolicy;
+
+type HostPolicy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;
+
+// The per-host circuit breaker stays (three failures in a row take a host out for 5 s):
+// it is what moves calls to another host. But etcd3's default counts a cancelled call as
+// a host failure, and ending a watch cancels its stream, so a few watches ending in a row
+// took the only host out and failed every request for 5 s. Cancellation says nothing
+// about the host.
+const hostBreaker = (): HostPolicy =>
+  circuitBreaker(
+    handleWhen((err) => isRecoverableError(err) && !(err instanceof GRPCCancelledError)),
+    { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(3) },
+  ) as unknown as HostPolicy;
 
 /** A key no wharf object uses: reads of it are the cheapest way to learn the revision. */
 const REVISION_PROBE_KEY = Buffer.from([0]);
@@ -66,7 +86,7 @@ export class EtcdBackend implements Backend {
       },
       defaultCallOptions: (context) =>
         context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs },
-      faultHandling: { global: NO_RETRY },
+      faultHandling: { global: NO_RETRY, host: hostBreaker },
     });
     this.#leases = new LeaseManager(this.#client.leaseClient);
     this.#compaction = new CompactionTracker(this.#client.kv);
