@@ -16,6 +16,7 @@ import {
 import { openDatabase, TYPE_DELETE } from './open.ts';
 import { type KvRow, kvFromRow } from './rows.ts';
 import { WatchHub, type Subscriber } from './watch-hub.ts';
+import { WalSyncer } from './wal-sync.ts';
 import { WriteBatcher, type WriteOp, type WriteOutcome } from './write-batch.ts';
 
 // The embedded store. One process owns the file (EXCLUSIVE lock), so every write passes
@@ -48,6 +49,7 @@ export class SqliteBackend implements Backend {
   readonly #db: Database.Database;
   readonly #hub = new WatchHub();
   readonly #writes: WriteBatcher;
+  readonly #syncer: WalSyncer;
   #compacted: number;
   #closed = false;
   readonly #sweeper: NodeJS.Timeout;
@@ -58,7 +60,8 @@ export class SqliteBackend implements Backend {
     const opened = openDatabase(file);
     this.#db = opened.db;
     this.#compacted = opened.compactedRevision;
-    this.#writes = new WriteBatcher(this.#db, opened.revision, (events) =>
+    this.#syncer = new WalSyncer(file);
+    this.#writes = new WriteBatcher(this.#db, opened.revision, this.#syncer, (events) =>
       this.#hub.publish(events),
     );
     const db = this.#db;
@@ -224,9 +227,13 @@ export class SqliteBackend implements Backend {
   }
 
   watch(prefix: string, afterRevision: number, opts: WatchOptions = {}): WatchStream {
+    // Registering and fixing the replay's end happen in one synchronous step, so every
+    // write is either replayed from the log (<= until) or delivered live (> until).
+    const until = this.#writes.revision;
     const sub: Subscriber = {
       prefix,
       afterRevision,
+      replayedUntil: until,
       held: [],
       queue: new BatchQueue<WatchEvent>(() => {
         this.#hub.remove(sub);
@@ -243,9 +250,6 @@ export class SqliteBackend implements Backend {
       sub.queue.fail(new StoreError('Unavailable', `store ${this.file} is closed`));
       return sub.queue;
     }
-    // Registering and fixing the replay's end happen in one synchronous step, so every
-    // write is either replayed from the log (<= until) or delivered live (> until).
-    const until = this.#writes.revision;
     this.#hub.add(sub);
     void this.#replay(sub, until);
     return sub.queue;
@@ -315,6 +319,7 @@ export class SqliteBackend implements Backend {
     await this.#writes.drained();
     this.#hub.endAll();
     this.#writes.checkpoint();
+    this.#syncer.close();
     this.#db.close();
   }
 

@@ -9,6 +9,12 @@ export interface Subscriber {
   readonly prefix: string;
   /** Only events after this revision are delivered. */
   readonly afterRevision: number;
+  /**
+   * The replay from the log covers revisions up to this one. Reads see a commit before
+   * its flush to disk publishes it, so a replay can include writes whose live events come
+   * later; those are not delivered twice.
+   */
+  readonly replayedUntil: number;
   readonly queue: BatchQueue<WatchEvent>;
   /** Live events waiting for the replay to finish; undefined once it has. */
   held: WatchEvent[] | undefined;
@@ -31,8 +37,9 @@ export class WatchHub {
 
   publish(events: WatchEvent[]): void {
     for (const sub of this.#subscribers) {
+      const after = Math.max(sub.afterRevision, sub.replayedUntil);
       const mine = events.filter(
-        (e) => e.kv.modRevision > sub.afterRevision && e.kv.key.startsWith(sub.prefix),
+        (e) => e.kv.modRevision > after && e.kv.key.startsWith(sub.prefix),
       );
       if (mine.length === 0) continue;
       if (sub.held) sub.held.push(...mine);

@@ -2,12 +2,14 @@ import type Database from 'better-sqlite3';
 import { StoreError, type KeyValue, type WatchEvent } from '../types.ts';
 import { TYPE_CREATE, TYPE_DELETE, TYPE_UPDATE } from './open.ts';
 import { type KvRow, kvFromRow } from './rows.ts';
+import type { WalSyncer } from './wal-sync.ts';
 
 // Group commit. Writes that arrive while the event loop is busy are applied together in
-// one transaction and one fsync; each is acknowledged only after that commit, so an
-// acknowledged write is durable and many writers share the cost of a disk flush. A write
-// whose precondition fails (KeyExists, Conflict, NotFound) writes nothing and does not
-// disturb the others in its batch.
+// one transaction; each is acknowledged only after that commit is on disk (WalSyncer,
+// which flushes off the event loop and lets the batches committed meanwhile share one
+// flush), so an acknowledged write is durable and many writers share the cost of a disk
+// flush. A write whose precondition fails (KeyExists, Conflict, NotFound) writes nothing
+// and does not disturb the others in its batch.
 
 export type WriteOp =
   | { kind: 'create'; key: string; value: Buffer; ttl: number }
@@ -26,6 +28,9 @@ interface Pending {
 export class WriteBatcher {
   readonly #db: Database.Database;
   readonly #publish: (events: WatchEvent[]) => void;
+  readonly #syncer: WalSyncer;
+  /** Committed batches waiting for their flush to disk. */
+  #syncing = 0;
   #revision: number;
   #pending: Pending[] = [];
   #scheduled = false;
@@ -39,8 +44,14 @@ export class WriteBatcher {
   readonly #saveRevision: Database.Statement;
   readonly #applyAll: (batch: Pending[]) => WriteOutcome[];
 
-  constructor(db: Database.Database, revision: number, publish: (events: WatchEvent[]) => void) {
+  constructor(
+    db: Database.Database,
+    revision: number,
+    syncer: WalSyncer,
+    publish: (events: WatchEvent[]) => void,
+  ) {
     this.#db = db;
+    this.#syncer = syncer;
     this.#revision = revision;
     this.#publish = publish;
     this.#getCurrent = db.prepare(
@@ -80,7 +91,7 @@ export class WriteBatcher {
     });
   }
 
-  /** Resolves once every submitted write has been committed or failed. */
+  /** Resolves once every submitted write has been committed and flushed, or failed. */
   drained(): Promise<void> {
     return this.#idle;
   }
@@ -103,16 +114,36 @@ export class WriteBatcher {
       return;
     }
     // Watchers hear of a write before its writer does, so a writer that then reads
-    // through a watch-fed cache finds its own write there.
+    // through a watch-fed cache finds its own write there; neither hears of it before it
+    // is on disk.
     const events: WatchEvent[] = [];
     for (const o of outcomes) if (!(o instanceof StoreError)) events.push(o.event);
-    if (events.length > 0) this.#publish(events);
-    batch.forEach((p, i) => p.resolve(outcomes[i]!));
-    this.#settleIdle();
+    this.#syncing++;
+    this.#syncer.afterSync((err) => {
+      this.#syncing--;
+      // Committed is visible to reads either way, so watchers must hear of it.
+      if (events.length > 0) this.#publish(events);
+      if (err) {
+        const failure = new StoreError(
+          'Unavailable',
+          `store write committed but could not be flushed to disk: ${err.message}`,
+          { cause: err },
+        );
+        for (const p of batch) p.reject(failure);
+      } else {
+        batch.forEach((p, i) => p.resolve(outcomes[i]!));
+      }
+      this.#settleIdle();
+    });
   }
 
   #settleIdle(): void {
-    if (this.#pending.length === 0 && !this.#scheduled && this.#idleResolve) {
+    if (
+      this.#pending.length === 0 &&
+      !this.#scheduled &&
+      this.#syncing === 0 &&
+      this.#idleResolve
+    ) {
       this.#idleResolve();
       this.#idleResolve = undefined;
     }
