@@ -1,51 +1,94 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/index.ts';
-import { isNotFound } from './api-error.ts';
+import { ApiError, isAlreadyExists, isNotFound } from './api-error.ts';
+import { type Clock, realClock, sleep } from './clock.ts';
+import { type CoreEvent, EventCorrelator, timestamp } from './event-correlator.ts';
 import type { Logger } from './logger.ts';
 import type { ResourceRef, RestClient } from './rest-client.ts';
 
-// core/v1 Events about objects, as client-go's event recorder writes them: the same event
-// again (same object, reason and message) within ten minutes bumps the count of the
-// existing Event instead of making a new one; writes happen in the background through a
-// bounded queue that drops events rather than slowing the caller, as client-go does.
+// core/v1 Events about objects, written as client-go's tools/record writes them — the
+// recorder of kube-controller-manager and the kubelet. Every event goes through the
+// EventCorrelator (aggregation of similar events, count of identical ones, spam filter),
+// then a bounded queue that drops events rather than slowing the caller; writes happen
+// in the background: a patch of count, lastTimestamp and message when the Event exists,
+// a create otherwise or when the patch finds it gone; network failures are retried (12
+// tries, 10 s apart), answers of the server are not.
+//
+// Why count and not `series`: core/v1 Event carries both. `series` (with eventTime,
+// action, reportingController) belongs to the events.k8s.io/v1 writer, client-go's
+// tools/events, which keys "isomorphic" events and refreshes their series in the
+// background; tools/record never sets it. No part of wharf writes events.k8s.io Events,
+// and what users read is the same either way: `kubectl describe` and `kubectl get events`
+// print "<last> (x<count> over <first>)" from series when there is one, else from count,
+// firstTimestamp and lastTimestamp. So this recorder leaves series and eventTime unset
+// (with eventTime set the API server would also demand `action`), and fills the core/v1
+// reportingComponent and reportingInstance with the source's component and host, as
+// tools/record does.
 
 const EVENTS: ResourceRef = { group: '', version: 'v1', resource: 'events', namespaced: true };
-const AGGREGATE_WINDOW_MS = 10 * 60_000;
+/** Distinct Events waiting to be written (client-go's maxQueuedEvents). */
 const QUEUE_LIMIT = 1000;
 const CONCURRENCY = 4;
+const MAX_TRIES = 12;
+const RETRY_SLEEP_MS = 10_000;
 
-interface Pending {
-  key: string;
-  event: KubeObject;
+/** The calls the recorder makes; a RestClient, or a fake in tests. */
+export type EventClient = Pick<RestClient, 'create' | 'patch'>;
+
+export interface EventRecorderOptions {
+  clock?: Clock;
+  /** In [0, 1): spreads the first retry so that recorders do not retry in step. */
+  random?: () => number;
 }
 
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** `<object name>.<16 hex digits>`: unique without asking the server. */
+function newEventName(objectName: string): string {
+  return `${objectName}.${randomBytes(8).toString('hex')}`;
+}
+
+function isNamespaceTerminating(err: ApiError): boolean {
+  return (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
 export class EventRecorder {
-  readonly #client: RestClient;
+  readonly #client: EventClient;
   readonly #component: string;
   readonly #host: string;
   readonly #log: Logger;
-  readonly #recent = new Map<
-    string,
-    { name: string; namespace: string; count: number; first: number; at: number }
-  >();
-  #queue: Pending[] = [];
-  #running = 0;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #correlator: EventCorrelator;
+  /**
+   * Writes not begun, by Event name, oldest first. A newer state of an Event replaces its
+   * queued one (it carries the higher count), so a burst of repeats costs one write.
+   */
+  readonly #pending = new Map<string, CoreEvent>();
+  /** Events with a write in flight. One write per Event at a time keeps counts in order. */
+  readonly #writing = new Set<string>();
+  readonly #closed = new AbortController();
+  #idleWaiters: (() => void)[] = [];
+  /** Events dropped because the queue was full. */
   dropped = 0;
 
-  constructor(client: RestClient, component: string, host: string, log: Logger) {
+  constructor(
+    client: EventClient,
+    component: string,
+    host: string,
+    log: Logger,
+    opts: EventRecorderOptions = {},
+  ) {
     this.#client = client;
     this.#component = component;
     this.#host = host;
     this.#log = log;
+    this.#clock = opts.clock ?? realClock;
+    this.#random = opts.random ?? Math.random;
+    this.#correlator = new EventCorrelator(this.#clock, newEventName);
   }
 
   /**
    * Records `reason`/`message` about `obj` (type Normal or Warning). `fieldPath` names a
-   * part of it, as the kubelet's `spec.containers{web}`. Never throws.
+   * part of it, as the kubelet's `spec.containers{web}`. Never throws, never waits.
    */
   event(
     obj: KubeObject,
@@ -54,14 +97,13 @@ export class EventRecorder {
     message: string,
     fieldPath?: string,
   ): void {
+    if (this.#closed.signal.aborted) return;
     const m = obj.metadata ?? {};
-    const namespace = m.namespace || 'default';
-    const key = `${m.uid}/${fieldPath ?? ''}/${type}/${reason}/${message}`;
-    const now = Date.now();
-    const event: KubeObject = {
+    const now = timestamp(this.#clock.now());
+    const correlation = this.#correlator.correlate({
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${m.name}.${randomBytes(8).toString('hex')}`, namespace },
+      metadata: { name: newEventName(m.name ?? ''), namespace: m.namespace || 'default' },
       involvedObject: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
@@ -75,66 +117,123 @@ export class EventRecorder {
       message,
       type,
       source: { component: this.#component, host: this.#host },
-      firstTimestamp: timestamp(now),
-      lastTimestamp: timestamp(now),
+      firstTimestamp: now,
+      lastTimestamp: now,
       count: 1,
       reportingComponent: this.#component,
-      reportingInstance: `${this.#component}-${this.#host}`,
-    };
-    if (this.#queue.length >= QUEUE_LIMIT) {
+      reportingInstance: this.#host,
+    });
+    if (correlation.skip) return;
+    const { event } = correlation;
+    const name = event.metadata.name;
+    if (!this.#pending.has(name) && this.#pending.size >= QUEUE_LIMIT) {
       this.dropped++;
       return;
     }
-    this.#queue.push({ key, event });
+    this.#pending.set(name, event);
     this.#pump();
   }
 
+  /** Resolves once every queued event has been written or given up on. */
+  flush(): Promise<void> {
+    if (this.#idle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops recording: later events are ignored, queued ones dropped, retries abandoned.
+   * Writes in flight finish (or are cut when their client closes); flush() tells when.
+   */
+  close(): void {
+    this.#closed.abort();
+    this.#pending.clear();
+    this.#settle();
+  }
+
+  #idle(): boolean {
+    return this.#pending.size === 0 && this.#writing.size === 0;
+  }
+
+  #settle(): void {
+    if (!this.#idle()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   #pump(): void {
-    while (this.#running < CONCURRENCY && this.#queue.length > 0) {
-      const next = this.#queue.shift()!;
-      this.#running++;
-      void this.#write(next).finally(() => {
-        this.#running--;
+    for (const [name, event] of this.#pending) {
+      if (this.#writing.size >= CONCURRENCY) break;
+      if (this.#writing.has(name)) continue;
+      this.#pending.delete(name);
+      this.#writing.add(name);
+      void this.#write(name, event).then(() => {
+        this.#writing.delete(name);
         this.#pump();
+        this.#settle();
       });
     }
   }
 
-  async #write({ key, event }: Pending): Promise<void> {
-    const now = Date.now();
-    const seen = this.#recent.get(key);
-    try {
-      if (seen && now - seen.at < AGGREGATE_WINDOW_MS) {
-        seen.count++;
-        seen.at = now;
-        try {
-          await this.#client.patch(
-            EVENTS,
-            seen.namespace,
-            seen.name,
-            { count: seen.count, lastTimestamp: timestamp(now) },
-            'merge',
+  /** recordToSink: tries until written, rejected by the server, closed, or out of tries. */
+  async #write(name: string, first: CoreEvent): Promise<void> {
+    const closed = this.#closed.signal;
+    let event = first;
+    for (let tries = 1; ; tries++) {
+      try {
+        await this.#send(event);
+        return;
+      } catch (err) {
+        // Cancellation is not an error: the recorder or its client was closed.
+        if (closed.aborted || (err as Error).name === 'AbortError') return;
+        if (err instanceof ApiError) return this.#reportRejection(err, event);
+        if (tries >= MAX_TRIES) {
+          this.#log.warn(
+            { err, name, reason: event.reason, tries },
+            'could not record an event (giving up)',
           );
           return;
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
+        }
+        const delayMs = tries === 1 ? this.#random() * RETRY_SLEEP_MS : RETRY_SLEEP_MS;
+        await sleep(this.#clock, delayMs, closed);
+        if (closed.aborted) return;
+        // What was queued for this Event meanwhile is newer: send that instead.
+        const newer = this.#pending.get(name);
+        if (newer) {
+          this.#pending.delete(name);
+          event = newer;
         }
       }
-      const namespace = event.metadata!.namespace!;
-      await this.#client.create(EVENTS, namespace, event);
-      this.#recent.set(key, {
-        name: event.metadata!.name!,
-        namespace,
-        count: 1,
-        first: now,
-        at: now,
-      });
-      if (this.#recent.size > 4096) {
-        for (const [k, v] of this.#recent)
-          if (now - v.at >= AGGREGATE_WINDOW_MS) this.#recent.delete(k);
+    }
+  }
+
+  async #send(event: CoreEvent): Promise<void> {
+    const { namespace, name } = event.metadata;
+    if (event.count > 1) {
+      try {
+        await this.#client.patch(
+          EVENTS,
+          namespace,
+          name,
+          { count: event.count, lastTimestamp: event.lastTimestamp, message: event.message },
+          'strategic',
+        );
+        return;
+      } catch (err) {
+        // Deleted, or expired by its TTL: written anew under its name, count and all.
+        if (!isNotFound(err)) throw err;
       }
-    } catch (err) {
-      this.#log.warn({ err, reason: event.reason }, 'could not record an event');
+    }
+    await this.#client.create(EVENTS, namespace, event);
+  }
+
+  #reportRejection(err: ApiError, event: CoreEvent): void {
+    const fields = { err, name: event.metadata.name, reason: event.reason };
+    // As client-go: neither is worth more than a debug line.
+    if (isAlreadyExists(err) || isNamespaceTerminating(err)) {
+      this.#log.info(fields, 'the server rejected an event');
+    } else {
+      this.#log.warn(fields, 'could not record an event');
     }
   }
 }
