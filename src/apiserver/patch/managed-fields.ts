@@ -48,26 +48,44 @@ export function trackedPart(obj: KubeObject, subresource: string): Record<string
   return out;
 }
 
+const parsedKeys = new Map<string, Record<string, unknown>>();
+
+/** The keys of a `k:{…}` element, parsed once: the same few recur on every write. */
+function keysOf(el: string): Record<string, unknown> {
+  let keys = parsedKeys.get(el);
+  if (!keys) {
+    keys = JSON.parse(el.slice(2)) as Record<string, unknown>;
+    if (parsedKeys.size > 10_000) parsedKeys.clear();
+    parsedKeys.set(el, keys);
+  }
+  return keys;
+}
+
+/** One step of a field-set path: the field, list item or set value `el` names in `cur`. */
+function stepInto(cur: unknown, el: string): unknown {
+  if (el === '.') return cur;
+  if (el.startsWith('f:')) return isPlainObject(cur) ? cur[el.slice(2)] : undefined;
+  if (el.startsWith('k:')) {
+    if (!Array.isArray(cur)) return undefined;
+    const keys = Object.entries(keysOf(el));
+    return cur.find((i) => isPlainObject(i) && keys.every(([k, v]) => sameJson(i[k], v)));
+  }
+  if (el.startsWith('v:')) {
+    const v = el.slice(2);
+    return Array.isArray(cur) ? cur.find((i) => JSON.stringify(i) === v) : undefined;
+  }
+  return undefined;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** The value at a field-set path, or undefined. */
 export function valueAt(root: unknown, path: string[]): unknown {
   let cur: unknown = root;
   for (const el of path) {
-    if (el === '.') continue;
-    if (el.startsWith('f:')) {
-      cur = isPlainObject(cur) ? cur[el.slice(2)] : undefined;
-    } else if (el.startsWith('k:')) {
-      const keys = JSON.parse(el.slice(2)) as Record<string, unknown>;
-      cur = Array.isArray(cur)
-        ? cur.find(
-            (i) =>
-              isPlainObject(i) &&
-              Object.entries(keys).every(([k, v]) => JSON.stringify(i[k]) === JSON.stringify(v)),
-          )
-        : undefined;
-    } else if (el.startsWith('v:')) {
-      const v = el.slice(2);
-      cur = Array.isArray(cur) ? cur.find((i) => JSON.stringify(i) === v) : undefined;
-    } else return undefined;
+    cur = stepInto(cur, el);
     if (cur === undefined) return undefined;
   }
   return cur;
@@ -99,7 +117,32 @@ export function setOf(entry: ManagedFieldsEntry): FieldSet {
 
 /** The leaves of `set` whose values differ between two objects (or exist in only one). */
 export function changedLeaves(set: FieldSet, a: unknown, b: unknown): string[][] {
-  return leaves(set).filter((p) => JSON.stringify(valueAt(a, p)) !== JSON.stringify(valueAt(b, p)));
+  const out: string[][] = [];
+  collectChanged(set, a, b, [], out);
+  return out;
+}
+
+// Walks both values alongside the set instead of from the root once per leaf; a subtree
+// that is the very same value (or absent on both sides) has no changed leaf.
+function collectChanged(
+  set: FieldSet,
+  a: unknown,
+  b: unknown,
+  prefix: string[],
+  out: string[][],
+): void {
+  for (const [el, child] of set) {
+    const av = a === undefined ? undefined : stepInto(a, el);
+    const bv = b === undefined ? undefined : stepInto(b, el);
+    if (child.size === 0) {
+      // An item's `.` stands for the item being there, not for its contents: changing a
+      // field inside it changes that field only (as `kubectl set image` shows).
+      const changed = el === '.' ? (av === undefined) !== (bv === undefined) : !sameJson(av, bv);
+      if (changed) out.push([...prefix, el]);
+    } else if (av !== bv) {
+      collectChanged(child, av, bv, [...prefix, el], out);
+    }
+  }
 }
 
 export function setFromPaths(paths: string[][]): FieldSet {
@@ -129,7 +172,8 @@ export function recordUpdate(
   const before = current ? trackedPart(current, subresource) : {};
   const after = trackedPart(next, subresource);
   const afterSet = fieldSetOf(after, lookup);
-  const changed = setFromPaths(changedLeaves(afterSet, before, after));
+  // On a create every field set is a change.
+  const changed = current ? setFromPaths(changedLeaves(afterSet, before, after)) : afterSet;
   let entries = current ? entriesOf(current).map((e) => ({ ...e })) : [];
   if (current && entries.length === 0 && !subresource) {
     // Fields that predate any tracking belong to a pseudo-manager, as in Kubernetes.

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../api/index.ts';
+import { BUILTIN_RESOURCES } from '../../api/builtin.ts';
+import { changedLeaves, recordUpdate } from './managed-fields.ts';
+import { fieldSetOf } from './field-set.ts';
+import { listLookup } from './meta.ts';
+
+const podType = BUILTIN_RESOURCES.find((t) => t.group === '' && t.kind === 'Pod')!;
+const lookup = listLookup(podType);
+
+const pod = (): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
+  spec: {
+    containers: [
+      { name: 'main', image: 'busybox', ports: [{ containerPort: 80, protocol: 'TCP' }] },
+    ],
+  },
+});
+
+const owned = (entries: ReturnType<typeof recordUpdate>, manager: string) =>
+  entries.find((e) => e.manager === manager)?.fieldsV1;
+
+describe('managed fields of non-apply writes', () => {
+  it('gives the creator every field it set, list items by their keys', () => {
+    const entries = recordUpdate(undefined, pod(), 'kubectl', lookup, '2026-01-01T00:00:00Z');
+    assert.deepEqual(owned(entries, 'kubectl'), {
+      'f:metadata': { 'f:labels': { 'f:app': {} } },
+      'f:spec': {
+        'f:containers': {
+          'k:{"name":"main"}': {
+            '.': {},
+            'f:image': {},
+            'f:name': {},
+            'f:ports': {
+              'k:{"containerPort":80,"protocol":"TCP"}': {
+                '.': {},
+                'f:containerPort': {},
+                'f:protocol': {},
+              },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it('moves a changed field to the updater and leaves the rest with its owner', () => {
+    const before = pod();
+    before.metadata!.managedFields = recordUpdate(undefined, before, 'kubectl', lookup, 't0');
+    const after = structuredClone(before);
+    (after.spec as { nodeName?: string }).nodeName = 'node-1';
+    (after.spec as { containers: { image: string }[] }).containers[0]!.image = 'busybox:2';
+    const entries = recordUpdate(before, after, 'scheduler', lookup, 't1');
+    assert.deepEqual(owned(entries, 'scheduler'), {
+      'f:spec': {
+        'f:containers': { 'k:{"name":"main"}': { 'f:image': {} } },
+        'f:nodeName': {},
+      },
+    });
+    const kubectl = JSON.stringify(owned(entries, 'kubectl'));
+    assert.ok(!kubectl.includes('f:image'), 'the image moved away from kubectl');
+    assert.ok(kubectl.includes('f:containerPort'), 'the port stays with kubectl');
+  });
+
+  it('finds only the leaves whose values differ', () => {
+    const a = pod();
+    const b = structuredClone(a);
+    (b.metadata!.labels as Record<string, string>).app = 'api';
+    assert.deepEqual(changedLeaves(fieldSetOf(b, lookup), a, b), [
+      ['f:metadata', 'f:labels', 'f:app'],
+    ]);
+    assert.deepEqual(changedLeaves(fieldSetOf(a, lookup), a, structuredClone(a)), []);
+  });
+});
