@@ -41,20 +41,6 @@ describe('Pod', () => {
       serviceAccount: 'default',
       priority: 0,
       preemptionPolicy: 'PreemptLowerPriority',
-      tolerations: [
-        {
-          key: 'node.kubernetes.io/not-ready',
-          operator: 'Exists',
-          effect: 'NoExecute',
-          tolerationSeconds: 300,
-        },
-        {
-          key: 'node.kubernetes.io/unreachable',
-          operator: 'Exists',
-          effect: 'NoExecute',
-          tolerationSeconds: 300,
-        },
-      ],
     });
     assert.deepEqual(pod.status, { phase: 'Pending', qosClass: 'BestEffort' });
   });

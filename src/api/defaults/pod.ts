@@ -7,7 +7,6 @@ import {
   defaultResourceList,
   each,
   isAbsent,
-  isObj,
   maybe,
   setDefault,
   setDefaultIfEmpty,
@@ -227,9 +226,6 @@ function defaultHostNetworkPorts(containers: unknown): void {
   );
 }
 
-const NOT_READY = 'node.kubernetes.io/not-ready';
-const UNREACHABLE = 'node.kubernetes.io/unreachable';
-
 /** What admission plugins add to every new pod in a default kube-apiserver. */
 function admissionDefaults(spec: Obj): void {
   // ServiceAccount admission: pods run as the namespace's `default` account.
@@ -244,20 +240,8 @@ function admissionDefaults(spec: Obj): void {
   if (pcn === '') setDefault(spec, 'priority', 0);
   else if (pcn in system) setDefault(spec, 'priority', system[pcn]);
   if (pcn === '' || pcn in system) setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
-  // DefaultTolerationSeconds: evict from not-ready/unreachable nodes after 300s.
-  const tolerations = Array.isArray(spec.tolerations) ? (spec.tolerations as unknown[]) : [];
-  const tolerated = (k: string) =>
-    tolerations.some(
-      (t) =>
-        isObj(t) &&
-        (t.key === k || isAbsent(t.key) || t.key === '') &&
-        (t.effect === 'NoExecute' || isAbsent(t.effect) || t.effect === ''),
-    );
-  for (const k of [NOT_READY, UNREACHABLE]) {
-    if (!tolerated(k))
-      tolerations.push({ key: k, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
-  }
-  spec.tolerations = tolerations;
+  // DefaultTolerationSeconds is admission, with configurable seconds: the API server's
+  // builtin admission adds those tolerations (src/apiserver/default-toleration-seconds.ts).
 }
 
 function sumCpuMem(c: Obj, field: 'requests' | 'limits', into: Map<string, bigint>): Set<string> {
