@@ -10,6 +10,8 @@ export interface QueuedPod {
   key: string;
   pod: KubeObject;
   priority: number;
+  /** metadata.creationTimestamp in ms, parsed once: the heap compares it on every move. */
+  createdAt: number;
   attempts: number;
   /** When the pod first entered the queue (for its scheduling latency). */
   firstSeen: number;
@@ -29,7 +31,7 @@ function createdAt(pod: KubeObject): number {
 /** a before b when it should be scheduled first. */
 function before(a: QueuedPod, b: QueuedPod): boolean {
   if (a.priority !== b.priority) return a.priority > b.priority;
-  return createdAt(a.pod) < createdAt(b.pod);
+  return a.createdAt < b.createdAt;
 }
 
 class Heap {
@@ -110,6 +112,7 @@ export class SchedulingQueue {
     if (existing) {
       existing.pod = pod;
       existing.priority = this.priorityOf(pod);
+      existing.createdAt = createdAt(pod);
       if (mayFitNow && this.#unschedulable.delete(key)) this.#requeue(existing);
       return;
     }
@@ -117,6 +120,7 @@ export class SchedulingQueue {
       key,
       pod,
       priority: this.priorityOf(pod),
+      createdAt: createdAt(pod),
       attempts: 0,
       firstSeen: Date.now(),
       backoffUntil: 0,
