@@ -92,9 +92,9 @@ class LruCache<V> {
   }
 }
 
-// Keys join their parts unambiguously (client-go concatenates them bare, where "ab"+"c"
-// and "a"+"bc" meet; that is no behaviour to keep).
-const key = (...parts: (string | undefined)[]) => JSON.stringify(parts.map((p) => p ?? ''));
+// Keys join their parts with a character no name, reason or source contains (client-go
+// concatenates them bare, where "ab"+"c" and "a"+"bc" meet; no behaviour to keep).
+const key = (...parts: (string | undefined)[]) => parts.join('\u0000');
 
 function objectParts(o: ObjectReference): (string | undefined)[] {
   return [o.kind, o.namespace, o.name, o.uid, o.apiVersion];
