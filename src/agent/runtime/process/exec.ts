@@ -1,22 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
-import { readFile, readlink } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError, type ExecOptions, type ExecSession } from '../types.ts';
 import type { HostTools } from './host.ts';
 import { containerEnv, joinCgroupsScript, shellQuote } from './launch.ts';
 import { signalGroup } from './proc.ts';
 import { FILES, type ContainerRecord } from './records.ts';
+import { TerminalResizer, terminalOf } from './terminal.ts';
 
 // A command in a running container's context: its network and mount namespaces (entered
 // with nsenter through the container's pid), its working directory, environment and
 // cgroups. Without a TTY the command's stdio are pipes. With one, util-linux `script`
-// allocates the pseudo-terminal (node has no pty without a native module): its stdin and
-// stdout are our pipes, the command runs on the pty's slave side, stderr merges into
-// stdout as on any terminal. `script` cannot learn a window size from a pipe, so the pty
-// starts at 0x0 and `resize` sets it with `stty -F /dev/pts/N` on the command's terminal
-// (found through /proc), which also delivers SIGWINCH.
+// allocates the pseudo-terminal (terminal.ts): its stdin and stdout are our pipes, the
+// command runs on the pty's slave side, stderr merges into stdout as on any terminal.
 
 function execArgv(tools: HostTools, record: ContainerRecord, command: string[], tty: boolean) {
   const argv: string[] = [];
@@ -89,49 +85,20 @@ export async function execInContainer(
     });
   });
   exitCode.catch(() => undefined); // when spawning fails, the session's promise says so
-  let size: { columns: number; rows: number } | undefined;
-  let resizing = false;
-  const resize = async () => {
-    resizing = true;
-    for (let attempt = 0; size && attempt < 20 && child.exitCode === null; attempt++) {
-      const tty = child.pid ? await commandTty(child.pid) : undefined;
-      if (!tty) {
-        await sleep(25);
-        continue;
-      }
-      const { columns, rows } = size;
-      size = undefined;
-      await new Promise((done) =>
-        execFile(tools.stty ?? 'stty', ['-F', tty, 'cols', `${columns}`, 'rows', `${rows}`], done),
-      );
-      attempt = 0;
-    }
-    resizing = false;
-  };
+  const terminal = new TerminalResizer({
+    find: async () => (child.pid ? (await terminalOf(child.pid))?.tty : undefined),
+    running: () => child.exitCode === null,
+    stty: tools.stty,
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('spawn', () =>
       resolve({
         exitCode,
         resize(columns, rows) {
-          if (!options.tty) return;
-          size = { columns, rows };
-          if (!resizing) void resize();
+          if (options.tty) terminal.resize(columns, rows);
         },
       }),
     );
   });
-}
-
-/** The terminal of the command `script` runs: its child's stdin, a /dev/pts/N. */
-async function commandTty(scriptPid: number): Promise<string | undefined> {
-  try {
-    const children = await readFile(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8');
-    const first = children.trim().split(' ')[0];
-    if (!first) return undefined;
-    const tty = await readlink(`/proc/${first}/fd/0`);
-    return tty.startsWith('/dev/pts/') ? tty : undefined;
-  } catch {
-    return undefined;
-  }
 }
