@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { attachConformance } from './conformance-attach.ts';
 import {
   RuntimeError,
   type ContainerSpec,
@@ -443,6 +444,16 @@ export function runRuntimeConformance(options: RuntimeConformanceOptions): void 
       await driver.removeSandbox(sandbox.id);
       await driver.removeSandbox(sandbox.id);
       assert.ok(!(await driver.listSandboxes()).some((s) => s.id === sandbox.id));
+    });
+
+    attachConformance({
+      driver: () => driver,
+      reopen: () => options.newDriver(instance),
+      run,
+      newSandbox: () => newSandbox(),
+      containerSpec,
+      waitExit,
+      waitForLog,
     });
 
     async function waitForLog(id: string, needle: string): Promise<void> {

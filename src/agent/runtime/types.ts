@@ -28,6 +28,11 @@ export interface RuntimeCapabilities {
   runsImages: boolean;
   /** Whether `mounts` can be placed at their container paths (the process runtime needs root). */
   mounts: boolean;
+  /**
+   * Whether a container can run on a terminal (`tty: true`), for `kubectl attach -t` and
+   * `run -it`. When not, creating such a container fails with `CreateContainer`.
+   */
+  ttyContainers: boolean;
   /** Why a capability is missing, for the node's events (e.g. "not running as root"). */
   notes: string[];
   /**
@@ -178,6 +183,33 @@ export interface ExecSession {
   exitCode: Promise<number>;
 }
 
+export interface AttachOptions {
+  /**
+   * Forwarded to the main process's stdin; ignored unless the container was created with
+   * `stdin` (and after `stdinOnce` closed it). When it ends, the attach detaches — except
+   * with `stdinOnce` and no TTY, where the process's stdin is closed instead and the output
+   * follows until the exit (what Docker and containerd do).
+   */
+  stdin?: Readable;
+  stdout?: Writable;
+  /** Unused when the container has a TTY: the terminal merges stderr into stdout. */
+  stderr?: Writable;
+  /** Detaches (the client left). Cancellation, not an error: `done` resolves. */
+  signal?: AbortSignal;
+}
+
+export interface AttachSession {
+  /** Whether the container runs on a TTY, whatever the client asked for. */
+  readonly tty: boolean;
+  /** Resizes the container's TTY (no-op without one). */
+  resize(columns: number, rows: number): void;
+  /**
+   * Resolves once the attach is over and its output written: the container exited, the
+   * client's stdin ended (see `AttachOptions.stdin`), or `signal` aborted. Never rejects.
+   */
+  done: Promise<void>;
+}
+
 export interface RuntimeDriver {
   readonly name: RuntimeName;
   capabilities(): RuntimeCapabilities;
@@ -223,6 +255,12 @@ export interface RuntimeDriver {
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
   /** Runs a command inside a running container. Throws `NotFound`, `NotRunning`. */
   exec(id: string, options: ExecOptions): Promise<ExecSession>;
+  /**
+   * Connects to the running container's main process: its output from now on, and its
+   * stdin when it has one. Detaching never stops the container. Throws `NotFound`,
+   * `NotRunning`.
+   */
+  attach(id: string, options: AttachOptions): Promise<AttachSession>;
 
   /** Releases the driver's connections and watchers; leaves containers running. */
   close(): Promise<void>;

@@ -5,6 +5,8 @@ import { stderrLogger, type Logger } from '../../../client/index.ts';
 import {
   RuntimeError,
   RuntimeLabels,
+  type AttachOptions,
+  type AttachSession,
   type ContainerSpec,
   type ContainerStatus,
   type ExecOptions,
@@ -26,6 +28,7 @@ import {
 } from './config.ts';
 import { defaultSocketPath, engineMessage, statusCode } from './engine.ts';
 import { DieEventWatcher, type DieEvent } from './events.ts';
+import { attachContainer } from './attach.ts';
 import { startExec } from './exec.ts';
 import { ensureImage, formatImage, parseImage } from './images.ts';
 import { containerLogs } from './logs.ts';
@@ -118,6 +121,7 @@ class DockerDriver implements RuntimeDriver {
       enforcesLimits: notes.length === 0,
       runsImages: true,
       mounts: true,
+      ttyContainers: true,
       notes,
       ...(gateway ? { podGateway: gateway } : {}),
     };
@@ -272,6 +276,14 @@ class DockerDriver implements RuntimeDriver {
     if (!info) throw new RuntimeError('NotFound', `container ${id} not found`);
     if (!info.State.Running) throw new RuntimeError('NotRunning', `container ${id} is not running`);
     return startExec(this.#docker, id, options, this.#log);
+  }
+
+  async attach(id: string, options: AttachOptions): Promise<AttachSession> {
+    const info = await this.#objects.inspect(id, KIND_CONTAINER);
+    if (!info) throw new RuntimeError('NotFound', `container ${id} not found`);
+    if (!info.State.Running) throw new RuntimeError('NotRunning', `container ${id} is not running`);
+    const { Tty: tty, OpenStdin: openStdin } = info.Config;
+    return attachContainer(this.#docker, { id, tty, openStdin }, options, this.#log);
   }
 
   async close(): Promise<void> {

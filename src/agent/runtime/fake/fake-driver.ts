@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   RuntimeError,
+  type AttachOptions,
+  type AttachSession,
   type ContainerSpec,
   type ContainerStatus,
   type ExecOptions,
@@ -17,7 +19,9 @@ import {
 // A runtime that runs nothing, for tests of the pod lifecycle (Nomad's mock driver):
 // what a container does is scripted per image. It keeps the contract's promises —
 // idempotent stops and removes, exit notifications, NotFound/NotRunning — so the agent
-// cannot tell it from a real driver, and it records every call for assertions.
+// cannot tell it from a real driver, and it records every call for assertions. A
+// container's main process behaves like `cat` towards attached clients: what one sends on
+// stdin (with `stdin: true`) comes back on stdout, and `emit` writes output of the test's.
 
 export interface FakeBehaviour {
   /** ensureImage fails with this engine message (ErrImagePull). */
@@ -38,7 +42,10 @@ export interface FakeBehaviour {
 interface FakeContainer {
   status: ContainerStatus;
   behaviour: FakeBehaviour;
+  stdio: { stdin: boolean; stdinOnce: boolean; tty: boolean; stdinClosed: boolean };
   logs: LogLine[];
+  /** Attached clients: each gets output and is told when the container exits. */
+  attached: Set<{ output(line: LogLine): void; exited(): void }>;
   timer?: NodeJS.Timeout;
 }
 
@@ -64,7 +71,14 @@ export class FakeDriver implements RuntimeDriver {
   }
 
   capabilities(): RuntimeCapabilities {
-    return { podNetwork: 'pod', enforcesLimits: true, runsImages: true, mounts: true, notes: [] };
+    return {
+      podNetwork: 'pod',
+      enforcesLimits: true,
+      runsImages: true,
+      mounts: true,
+      ttyContainers: true,
+      notes: [],
+    };
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -114,7 +128,14 @@ export class FakeDriver implements RuntimeDriver {
     const id = randomUUID();
     this.#containers.set(id, {
       behaviour: this.#behaviours.get(spec.image) ?? {},
+      stdio: {
+        stdin: spec.stdin,
+        stdinOnce: spec.stdin && spec.stdinOnce,
+        tty: spec.tty,
+        stdinClosed: false,
+      },
       logs: [],
+      attached: new Set(),
       status: {
         id,
         sandboxId,
@@ -139,9 +160,7 @@ export class FakeDriver implements RuntimeDriver {
     if (c.behaviour.startError) throw new RuntimeError('RunContainer', c.behaviour.startError);
     c.status.state = 'running';
     c.status.startedAt = this.#now();
-    if (c.behaviour.output) {
-      c.logs.push({ time: this.#now(), stream: 'stdout', data: Buffer.from(c.behaviour.output) });
-    }
+    if (c.behaviour.output) this.emit(id, c.behaviour.output);
     if (c.behaviour.runForMs !== undefined) {
       c.timer = setTimeout(() => this.exit(id, c.behaviour.exitCode ?? 0), c.behaviour.runForMs);
     }
@@ -189,6 +208,53 @@ export class FakeDriver implements RuntimeDriver {
     return { resize: () => undefined, exitCode: Promise.resolve(c.behaviour.execExitCode ?? 0) };
   }
 
+  async attach(id: string, options: AttachOptions): Promise<AttachSession> {
+    const c = this.#get(id);
+    if (c.status.state !== 'running') {
+      throw new RuntimeError('NotRunning', `container ${c.status.name} is not running`);
+    }
+    this.calls.push(`attach ${c.status.name}`);
+    const { tty } = c.stdio;
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const client = {
+      output: (line: LogLine) => {
+        const to = tty || line.stream === 'stdout' ? options.stdout : options.stderr;
+        to?.write(line.data);
+      },
+      exited: () => finish(),
+    };
+    c.attached.add(client);
+    void done.then(() => c.attached.delete(client));
+    options.signal?.addEventListener('abort', () => finish(), { once: true });
+    const input = options.stdin;
+    if (input && c.stdio.stdin && !c.stdio.stdinClosed) {
+      input.on('data', (chunk: Buffer) => this.emit(id, chunk.toString()));
+      input.once('end', () => {
+        if (!c.stdio.stdinOnce || tty) return finish();
+        c.stdio.stdinClosed = true;
+        this.calls.push(`close-stdin ${c.status.name}`);
+      });
+    } else {
+      input?.resume();
+    }
+    return {
+      tty,
+      resize: (columns, rows) => {
+        if (tty) this.calls.push(`resize ${c.status.name} ${columns}x${rows}`);
+      },
+      done,
+    };
+  }
+
+  /** Output of a running container's main process: logged, and sent to attached clients. */
+  emit(id: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    const c = this.#get(id);
+    const line: LogLine = { time: this.#now(), stream, data: Buffer.from(text) };
+    c.logs.push(line);
+    for (const client of c.attached) client.output(line);
+  }
+
   /** Makes a running container exit now (a crash, from the test's point of view). */
   exit(id: string, exitCode: number, reason?: string): void {
     const c = this.#containers.get(id);
@@ -201,6 +267,7 @@ export class FakeDriver implements RuntimeDriver {
       reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
     });
     const status = { ...c.status };
+    for (const client of c.attached) client.exited();
     queueMicrotask(() => this.#listeners.forEach((l) => l(status)));
   }
 

@@ -4,17 +4,25 @@ import type { ContainerRecord, SandboxRecord } from './records.ts';
 
 // What a container spec becomes in the process runtime, and what it refuses.
 //
-// Honoured differently: `image` is recorded (and is the imageRef), never fetched; `tty`
-// and `stdin` of the container itself are not (the process has no terminal and reads
-// /dev/null: there is no attach), exec with a TTY is. Without a mount namespace (not
-// root) only mounts whose host path is the container path can be honoured — as no-ops.
+// Honoured differently: `image` is recorded (and is the imageRef), never fetched. `stdin`
+// and `tty` are honoured as attach.ts explains, a TTY only where util-linux `script` can
+// provide one. Without a mount namespace (not root) only mounts whose host path is the
+// container path can be honoured — as no-ops.
+
+export interface HostAbilities {
+  mounts: boolean;
+  /** `script` is there to run a command on a pseudo-terminal. */
+  tty: boolean;
+  /** `mkfifo` is there for the pipe a container's stdin comes through. */
+  stdin: boolean;
+}
 
 export function containerRecord(
   instance: string,
   id: string,
   sandbox: SandboxRecord,
   spec: ContainerSpec,
-  canMount: boolean,
+  can: HostAbilities,
 ): ContainerRecord {
   const fail = (message: string) => new RuntimeError('CreateContainer', message);
   if (spec.command.length === 0) {
@@ -23,10 +31,20 @@ export function containerRecord(
     );
   }
   const binds = spec.mounts.filter((m) => resolve(m.hostPath) !== resolve(m.containerPath));
-  if (binds.length > 0 && !canMount) {
+  if (binds.length > 0 && !can.mounts) {
     const list = binds.map((m) => `${m.hostPath} at ${m.containerPath}`).join(', ');
     throw fail(
       `container "${spec.name}" mounts ${list}: the process runtime can mount volumes only when running as root (with util-linux unshare and mount)`,
+    );
+  }
+  if (spec.tty && !can.tty) {
+    throw fail(
+      `container "${spec.name}" has tty: true: the process runtime runs it on a terminal with script (util-linux), which is not installed`,
+    );
+  }
+  if ((spec.stdin || spec.tty) && !can.stdin) {
+    throw fail(
+      `container "${spec.name}" has ${spec.stdin ? 'stdin' : 'tty'}: true: the process runtime needs mkfifo (coreutils) for its stdin`,
     );
   }
   const { podUid, podName, namespace, name, attempt, hash, image, command, args } = spec;
@@ -35,6 +53,7 @@ export function containerRecord(
     ...{ image, imageRef: image, command, args, workingDir: spec.workingDir, env: spec.env },
     mounts: binds,
     resources: spec.resources,
+    ...{ stdin: spec.stdin, stdinOnce: spec.stdin && spec.stdinOnce, tty: spec.tty },
     state: 'created',
     createdAt: new Date().toISOString(),
     netns: sandbox.netns,

@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stderrLogger, type Logger } from '../../../client/index.ts';
 import {
   RuntimeError,
+  type AttachOptions,
+  type AttachSession,
   type ContainerSpec,
   type ContainerStatus,
   type ExecOptions,
@@ -16,6 +19,7 @@ import {
   type SandboxSpec,
   type SandboxStatus,
 } from '../types.ts';
+import { attachProcess } from './attach.ts';
 import { containerRecord, containerStatus } from './containers.ts';
 import { createContainerCgroups, killCgroup, removeCgroups } from './cgroups.ts';
 import type { CniNetwork } from './cni.ts';
@@ -27,6 +31,7 @@ import { createMountPoints, removeMountPoints } from './mount-points.ts';
 import { isAlive, signalGroup, whyNotExecutable } from './proc.ts';
 import { FILES, newId, RecordStore, type ContainerRecord } from './records.ts';
 import { SandboxManager } from './sandboxes.ts';
+import { containerTerminal } from './terminal.ts';
 import { packageVersion } from './version.ts';
 import { findWatch, WatchHolder } from './watch.ts';
 
@@ -109,6 +114,7 @@ class ProcessDriver implements RuntimeDriver {
       enforcesLimits: cgroups !== undefined,
       runsImages: false,
       mounts,
+      ttyContainers: this.#host.tools.script !== undefined && this.#host.tools.mkfifo !== undefined,
       notes,
       ...(podNetwork === 'pod'
         ? { podGateway: { bridge, subnet, address: gatewayOf(subnet) } }
@@ -146,8 +152,21 @@ class ProcessDriver implements RuntimeDriver {
     const sandbox = await this.#store.readSandbox(sandboxId);
     if (!sandbox) throw new RuntimeError('NotFound', `no sandbox ${sandboxId}`);
     const id = newId();
-    const record = containerRecord(this.#store.instance, id, sandbox, spec, this.#host.mounts);
-    await mkdir(join(this.#store.containerDir(id), FILES.work), { recursive: true });
+    const { tools, mounts } = this.#host;
+    const can = { mounts, tty: !!tools.script && !!tools.mkfifo, stdin: !!tools.mkfifo };
+    const record = containerRecord(this.#store.instance, id, sandbox, spec, can);
+    const dir = this.#store.containerDir(id);
+    await mkdir(join(dir, FILES.work), { recursive: true });
+    if (record.stdin || record.tty) {
+      const fifos = [join(dir, FILES.stdin), join(dir, FILES.stdinHold)];
+      await new Promise<void>((resolve, reject) =>
+        execFile(tools.mkfifo!, ['-m', '600', ...fifos], (err, _out, stderr) =>
+          err
+            ? reject(new RuntimeError('CreateContainer', `mkfifo: ${stderr || err.message}`))
+            : resolve(),
+        ),
+      );
+    }
     await this.#store.writeContainer(record);
     return id;
   }
@@ -211,8 +230,10 @@ class ProcessDriver implements RuntimeDriver {
     if (!record || record.state !== 'running') return;
     const watch = this.#watches.hold(record);
     const alive = () => isAlive(record.pid ?? 0, record.pidStartTime ?? '');
+    // On a terminal the command has a session of its own; `script` must not be signalled.
+    const terminal = record.tty ? await containerTerminal(record.pid ?? 0) : undefined;
     if (gracePeriodSeconds > 0 && (await alive())) {
-      signalGroup(record.pid!, 'SIGTERM');
+      signalGroup(terminal?.pid ?? record.pid!, 'SIGTERM');
       const timer = new AbortController();
       const ended = await Promise.race([
         watch.exited.then(() => true),
@@ -221,6 +242,7 @@ class ProcessDriver implements RuntimeDriver {
       timer.abort();
       if (ended) return;
     }
+    if (terminal) signalGroup(terminal.pid, 'SIGKILL');
     if (await alive()) signalGroup(record.pid!, 'SIGKILL');
     if (record.cgroups) await killCgroup(record.cgroups); // what left the process group
     await watch.ended();
@@ -274,6 +296,18 @@ class ProcessDriver implements RuntimeDriver {
     const hostname = sandbox?.hostname ?? record.podName;
     const dir = this.#store.containerDir(id);
     return execInContainer(this.#host.tools, record, dir, hostname, options);
+  }
+
+  async attach(id: string, options: AttachOptions): Promise<AttachSession> {
+    const record = await this.#get(id);
+    const alive = await isAlive(record.pid ?? 0, record.pidStartTime ?? '');
+    const watch = record.state === 'running' && alive ? findWatch(this.#store, id) : undefined;
+    if (!watch) throw new RuntimeError('NotRunning', `container ${record.name} is not running`);
+    let running = true;
+    void watch.exited.then(() => (running = false));
+    const dir = this.#store.containerDir(id);
+    const target = { record, dir, tailer: watch.tailer, tools: this.#host.tools, log: this.#log };
+    return attachProcess({ ...target, running: () => running }, options);
   }
 
   async close(): Promise<void> {

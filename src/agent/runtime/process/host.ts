@@ -23,6 +23,7 @@ export interface HostTools {
   script?: string;
   stty?: string;
   fallocate?: string;
+  mkfifo?: string;
 }
 
 export interface ProcessHost {
@@ -77,7 +78,16 @@ async function findCniBinDir(preferred: string | undefined): Promise<string | un
 
 export async function probeProcessHost(options: ProbeOptions): Promise<ProcessHost> {
   const root = process.getuid?.() === 0;
-  const names = ['ip', 'nsenter', 'unshare', 'mount', 'script', 'stty', 'fallocate'] as const;
+  const names = [
+    'ip',
+    'nsenter',
+    'unshare',
+    'mount',
+    'script',
+    'stty',
+    'fallocate',
+    'mkfifo',
+  ] as const;
   const found = await Promise.all(names.map((n) => which(n)));
   const tools: HostTools = { sh: (await which('sh')) ?? '/bin/sh', env: '/usr/bin/env' };
   tools.env = (await which('env')) ?? tools.env;
@@ -147,6 +157,8 @@ export function processRuntimeNotes(facts: NoteFacts): string[] {
     notes.push('volume mounts are unsupported: unshare and mount (util-linux) not found');
   }
   if (!facts.tools.script)
-    notes.push('exec with a TTY is unsupported: script (util-linux) not found');
+    notes.push(
+      'exec with a TTY and containers with tty: true are unsupported: script (util-linux) not found',
+    );
   return notes;
 }

@@ -26,6 +26,19 @@ import { FILES, type ContainerRecord } from './records.ts';
 // Propagation is `slave`, not `private`: the container's mounts stay its own, but unmounts
 // on the host still reach it — otherwise every such namespace would pin the other pods'
 // /run/netns mounts, and with them their network namespaces, until it ends.
+//
+// A container with `stdin` or `tty` reads its stdin from a FIFO in its directory, which
+// the agent writes to while a client is attached. A pipe ends for its reader when its
+// last writer closes, so the shim starts a *holder*, a subshell that keeps a writer open
+// while it reads a line from a second FIFO (`stdin-hold`): the process never sees EOF —
+// across attaches and agent restarts — until the agent writes that line (stdinOnce) or
+// the shim ends (its own end of `stdin-hold` closes, however it ends, so no pid is
+// needed). The holder ignores stop signals: a stop does not close stdin.
+//
+// With `tty` the command runs under util-linux `script`, which puts it on a new
+// pseudo-terminal (its own session) and copies the FIFO to the terminal and the terminal
+// to the stdout file. `script` answers SIGTERM by killing its child after 2 s and exits 0,
+// so a stop signals the terminal's process group instead (terminal.ts), never `script`.
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -38,6 +51,7 @@ export function containerEnv(record: ContainerRecord, hostname: string): Record<
   const env: Record<string, string> = { HOSTNAME: hostname };
   for (const { name, value } of record.env) env[name] = value;
   env.PATH ??= DEFAULT_PATH;
+  if (record.tty) env.TERM ??= 'xterm'; // as Docker and containerd set it
   return env;
 }
 
@@ -54,6 +68,38 @@ export function namespacePrefix(tools: HostTools, record: ContainerRecord): stri
   if (record.netns) prefix.push(tools.nsenter!, `--net=${netnsPath(record.netns)}`, '--');
   if (record.mountNamespace) prefix.push(tools.unshare!, '--mount', '--propagation', 'slave', '--');
   return prefix;
+}
+
+/** The command line `script` runs on the terminal, with the container's own SHELL. */
+function terminalCommand(record: ContainerRecord): string {
+  const shell = record.env.findLast((e) => e.name === 'SHELL');
+  const words = [...record.command, ...record.args].map(shellQuote).join(' ');
+  return `${shell ? `SHELL=${shellQuote(shell.value)}` : 'unset SHELL'}; exec ${words}`;
+}
+
+/** The shim's lines that start the command, with the stdin holder when there is one. */
+function runCommand(tools: HostTools, record: ContainerRecord, dir: string): string[] {
+  const q = shellQuote;
+  const ready = ['printf ok >&3', 'exec 3>&-'];
+  // `exec` in a subshell: always the program, never a shell builtin of the same name.
+  if (!record.stdin && !record.tty) return [...ready, '(exec "$@")', 'rc=$?'];
+  const [stdin, hold] = [q(join(dir, FILES.stdin)), q(join(dir, FILES.stdinHold))];
+  // `script` runs the command line with $SHELL: the host's sh, whatever the container's is.
+  const command = record.tty
+    ? `(SHELL=${q(tools.sh)}; export SHELL; exec ${q(tools.script!)} -q -e -c ${q(terminalCommand(record))} /dev/null)`
+    : '(exec "$@")';
+  // fd 4, a writer of the stdin FIFO, is for the holder to inherit. fd 5, the shim's end
+  // of `stdin-hold`, keeps the holder's `read` waiting while the shim lives: it closes
+  // when the shim ends, however it ends, and the holder leaves.
+  return [
+    `exec 4<>${stdin} 5<>${hold} || fail 'cannot open the stdin FIFOs'`,
+    `( trap '' TERM INT; read _ ) < ${hold} 3>&- 5>&- &`,
+    'exec 4>&-',
+    ...ready,
+    `${command} < ${stdin} 5>&-`,
+    'rc=$?',
+    'exec 5>&-',
+  ];
 }
 
 function shimScript(tools: HostTools, record: ContainerRecord, dir: string): string {
@@ -77,11 +123,7 @@ function shimScript(tools: HostTools, record: ContainerRecord, dir: string): str
   }
   lines.push(
     `cd -- ${q(workingDir)} 2>/dev/null || fail ${q(`cannot change to the working directory ${workingDir}`)}`,
-    `printf ok >&3`,
-    `exec 3>&-`,
-    // `exec` in a subshell: always the program, never a shell builtin of the same name.
-    `(exec "$@")`,
-    `rc=$?`,
+    ...runCommand(tools, record, dir),
     `echo "$rc" > ${q(join(dir, FILES.exit))}`,
     `exit "$rc"`,
   );

@@ -33,6 +33,9 @@ import { FILES } from './records.ts';
 // stdout first, timestamped when read. A best effort by nature: only one channel shared
 // by both streams could order them for sure, and that would put the agent in the path.
 //
+// Attach: listeners get the raw bytes as they are read, before any of this line work, so
+// partial lines (a shell's prompt) reach an attached client at once.
+//
 // Disk: the combined log is rotated at `maxLogBytes` (one old file kept); the raw files
 // are never truncated (the writer's offsets must stay valid) but what has been read is
 // released with `fallocate --punch-hole`, so they stay sparse.
@@ -56,6 +59,15 @@ interface Unit {
   terminated: boolean;
 }
 
+export interface OutputListener {
+  data(stream: LogStream, chunk: Buffer): void;
+  /** Nothing more will come: the container ended (all read), or tailing stopped. */
+  end(): void;
+}
+
+/** How many reads catching up may take before a listener joins (bounds a busy writer). */
+const CATCH_UP_READS = 16;
+
 export class LogTailer {
   readonly #o: TailerOptions;
   readonly #fds: Partial<Record<LogStream, number>> = {};
@@ -64,6 +76,7 @@ export class LogTailer {
   readonly #partial = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
   readonly #clock = new LogClock();
   readonly #waiters = new Set<() => void>();
+  readonly #outputs = new Set<OutputListener>();
   #runs: Array<{ stream: LogStream; ms: number }> = [];
   #watchers: FSWatcher[] = [];
   #batch?: NodeJS.Timeout;
@@ -117,6 +130,22 @@ export class LogTailer {
     });
   }
 
+  /**
+   * Calls `listener` with what the container writes from now on; what it wrote before is
+   * read (and logged) first. Returns a function that removes the listener.
+   */
+  onOutput(listener: OutputListener): () => void {
+    if (this.#stopped) {
+      listener.end();
+      return () => undefined;
+    }
+    for (let i = 0; i < CATCH_UP_READS && this.#drain(false); i++) {
+      // reading what came before the listener
+    }
+    this.#outputs.add(listener);
+    return () => this.#outputs.delete(listener);
+  }
+
   /** The container has exited: logs what is left, unterminated last lines included. */
   async finish(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve)); // the last events (see #event)
@@ -140,6 +169,8 @@ export class LogTailer {
       if (fd !== undefined) closeSync(fd);
     }
     this.#wake();
+    for (const listener of this.#outputs) listener.end();
+    this.#outputs.clear();
   }
 
   #path(file: string): string {
@@ -179,6 +210,7 @@ export class LogTailer {
       const read = data.length > 0 ? readSync(fd, data, 0, data.length, this.#pos[stream]) : 0;
       this.#pos[stream] += read;
       more ||= unread > CHUNK;
+      if (read > 0) for (const l of this.#outputs) l.data(stream, data.subarray(0, read));
       units[stream] = this.#split(stream, data.subarray(0, read), final && unread <= CHUNK);
     }
     const total = units.stdout.length + units.stderr.length;

@@ -19,6 +19,9 @@ import type { ContainerCgroups } from './cgroups.ts';
 //                                        container.log.1  the rotated one
 //                                        log-offsets.json how far the agent has read
 //                                        exit-code        written by the shim
+//                                        stdin            FIFO: the process's stdin (stdin or tty)
+//                                        stdin-hold       FIFO: releases the shim's hold on stdin
+//                                        stdin-closed     stdinOnce has closed stdin for good
 //                                        work/            default working directory
 //
 // Records are replaced atomically (write + rename), so a crash never leaves half a file.
@@ -33,6 +36,9 @@ export const FILES = {
   offsets: 'log-offsets.json',
   exit: 'exit-code',
   work: 'work',
+  stdin: 'stdin',
+  stdinHold: 'stdin-hold',
+  stdinClosed: 'stdin-closed',
 } as const;
 
 export interface SandboxRecord {
@@ -71,6 +77,10 @@ export interface ContainerRecord {
   env: Array<{ name: string; value: string }>;
   mounts: Mount[];
   resources: ContainerResources;
+  /** The spec's stdio; records written before attach existed have none of them. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
   state: Exclude<ContainerState, 'unknown'>;
   createdAt: string;
   startedAt?: string;
