@@ -6,14 +6,16 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../../client/index.ts';
 import type { PodRecord } from '../pods/pod-record.ts';
 import type { RuntimeDriver } from '../runtime/types.ts';
-import { acceptExecStream, acceptPortForward } from '../streams/index.ts';
+import { acceptExecStream, acceptPortForward, StreamUpgradeError } from '../streams/index.ts';
+import { serveAttach } from './attach.ts';
 import { logTarget, LogRequestError, parseLogQuery, streamLogs } from './container-logs.ts';
 
 // The agent's own HTTPS endpoint (the kubelet's :10250), which the API server proxies
-// `kubectl logs`, `exec` and `port-forward` to — so they work for pods on any node. Only
-// the API server may call it: every request must carry the cluster's node-proxy token.
-// Exec and port-forward arrive as protocol upgrades and are answered by the streams
-// library with whichever protocol (WebSocket or SPDY) the client's kubectl speaks.
+// `kubectl logs`, `exec`, `attach` and `port-forward` to — so they work for pods on any
+// node. Only the API server may call it: every request must carry the cluster's
+// node-proxy token. Exec, attach and port-forward arrive as protocol upgrades and are
+// answered by the streams library with whichever protocol (WebSocket or SPDY) the
+// client's kubectl speaks.
 
 export interface AgentServerOptions {
   host: string;
@@ -119,10 +121,13 @@ export class AgentServer {
     if (!r || !record) return refuse(404, `pod not found on this node`);
     try {
       if (r.kind === 'portForward') return await this.#portForward(record, req, socket, head);
-      if (r.kind === 'attach')
-        return refuse(400, 'attach is not supported by wharf yet; use kubectl exec');
+      if (r.kind === 'attach') {
+        const deps = { runtime: this.#opts.runtime, log: this.#opts.log };
+        return await serveAttach(deps, record, r.container!, req, socket, head);
+      }
       await this.#exec(record, r.container!, url.searchParams, req, socket, head);
     } catch (err) {
+      if (err instanceof StreamUpgradeError) return; // refused, and the client told why
       this.#opts.log.warn({ err }, 'agent: stream failed');
       socket.destroy();
     }
