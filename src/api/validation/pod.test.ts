@@ -387,13 +387,17 @@ describe('pod update', () => {
     );
   });
   it('may add tolerations but not change them', () => {
+    const tolerated = structuredClone(old);
+    (tolerated.spec as Record<string, unknown>).tolerations = [
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+    ];
     const add = { key: 'k', operator: 'Exists', effect: 'NoSchedule' };
     assert.deepEqual(
-      updateErrors(old, (s) => (s.tolerations as unknown[]).push(add)),
+      updateErrors(tolerated, (s) => (s.tolerations as unknown[]).push(add)),
       [],
     );
     assert.deepEqual(
-      updateErrors(old, (s) => ((s.tolerations as Container[])[0].key = 'other')),
+      updateErrors(tolerated, (s) => ((s.tolerations as Container[])[0].key = 'other')),
       [
         'spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds',
       ],
