@@ -154,7 +154,9 @@ class ProcessDriver implements RuntimeDriver {
     const id = newId();
     const { tools, mounts } = this.#host;
     const can = { mounts, tty: !!tools.script && !!tools.mkfifo, stdin: !!tools.mkfifo };
-    const record = containerRecord(this.#store.instance, id, sandbox, spec, can);
+    // The pod's own /etc files first: a volume the pod mounts at the same path wins.
+    const withEtc = { ...spec, mounts: [...(sandbox.etcMounts ?? []), ...spec.mounts] };
+    const record = containerRecord(this.#store.instance, id, sandbox, withEtc, can);
     const dir = this.#store.containerDir(id);
     await mkdir(join(dir, FILES.work), { recursive: true });
     if (record.stdin || record.tty) {

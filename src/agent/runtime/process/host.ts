@@ -138,6 +138,7 @@ export function processRuntimeNotes(facts: NoteFacts): string[] {
       'pods share the host network: the process runtime is not running as root, so it cannot create network namespaces',
       'cpu and memory limits are not enforced: cgroups need root',
       'volume mounts are unsupported except where hostPath equals the container path: bind mounts need root',
+      "pods use the node's /etc/resolv.conf and /etc/hosts (dnsPolicy and dnsConfig are not applied): files of their own need a mount namespace, which needs root",
     );
     return notes;
   }
@@ -154,7 +155,9 @@ export function processRuntimeNotes(facts: NoteFacts): string[] {
     notes.push(`cpu and memory limits are not enforced: ${facts.cgroupProblem ?? 'no cgroups'}`);
   }
   if (!facts.tools.unshare || !facts.tools.mount) {
-    notes.push('volume mounts are unsupported: unshare and mount (util-linux) not found');
+    notes.push(
+      "volume mounts are unsupported, and pods use the node's /etc/resolv.conf and /etc/hosts: unshare and mount (util-linux) not found",
+    );
   }
   if (!facts.tools.script)
     notes.push(

@@ -23,6 +23,7 @@ import type { ContainerCgroups } from './cgroups.ts';
 //                                        stdin-hold       FIFO: releases the shim's hold on stdin
 //                                        stdin-closed     stdinOnce has closed stdin for good
 //                                        work/            default working directory
+//   <stateDir>/<instance>/pod-etc/<sandbox id>/resolv.conf, hosts   the pod's own (as root)
 //
 // Records are replaced atomically (write + rename), so a crash never leaves half a file.
 // One agent per instance and state directory: two processes tailing the same container
@@ -57,6 +58,8 @@ export interface SandboxRecord {
   netns?: string;
   /** The CNI network the sandbox was attached with, for the matching DEL. */
   network?: { name: string; bridge: string; subnet: string };
+  /** The pod's own /etc/resolv.conf and /etc/hosts, mounted in every container (pod-etc-files.ts). */
+  etcMounts?: Mount[];
 }
 
 export interface ContainerRecord {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from '../../../client/index.ts';
 import { RuntimeError, type SandboxSpec, type SandboxStatus } from '../types.ts';
 import {
@@ -8,15 +9,18 @@ import {
   type PodAttachment,
 } from './cni.ts';
 import type { ProcessHost } from './host.ts';
+import { removePodEtcFiles, writePodEtcFiles } from './pod-etc-files.ts';
 import type { RecordStore, SandboxRecord } from './records.ts';
 
 // A sandbox is a record; with a pod network (root, CNI plugins) also a network namespace
 // that its containers join. The record is written before the namespace exists, so that
 // an agent dying half-way leaves something that removeSandbox can clean up.
 //
-// Not done: spec.dns (no per-pod resolv.conf — a process sees the host's /etc), and the
-// UTS hostname (containers get HOSTNAME in their environment only). On the host network
-// a hostPort can only be the containerPort itself: the process binds it directly.
+// With a mount namespace (root) the pod gets its own /etc/resolv.conf (spec.dns) and
+// /etc/hosts (pod-etc-files.ts); without one its processes see the node's, which the
+// node's notes say. Not done: the UTS hostname (containers get HOSTNAME in their
+// environment only). On the host network a hostPort can only be the containerPort
+// itself: the process binds it directly.
 
 export interface SandboxContainers {
   /** Kills the container now (stopContainer with no grace). */
@@ -72,8 +76,38 @@ export class SandboxManager {
         );
       }
     }
+    if (this.#host.mounts) await this.#writeEtcFiles(record, spec);
+    else if (spec.dns) {
+      this.#log.warn(
+        { pod: `${spec.namespace}/${spec.podName}` },
+        "the pod's dnsPolicy and dnsConfig are not applied: a resolv.conf of its own needs a mount namespace (root); it uses the node's",
+      );
+    }
     await this.#store.writeSandbox(record);
     return toStatus(record);
+  }
+
+  async #writeEtcFiles(record: SandboxRecord, spec: SandboxSpec): Promise<void> {
+    const pod = `${spec.namespace}/${spec.podName}`;
+    try {
+      const { hostname, dns } = spec;
+      const files = await writePodEtcFiles(this.#etcDir(record.id), {
+        hostname,
+        ...(dns ? { dns } : {}),
+        ips: record.ips,
+      });
+      for (const why of files.skipped) this.#log.warn({ pod }, why);
+      if (files.mounts.length > 0) record.etcMounts = files.mounts;
+    } catch (err) {
+      await removePodEtcFiles(this.#etcDir(record.id)).catch(() => undefined);
+      await this.remove(record.id).catch(() => undefined);
+      const message = `cannot write /etc/resolv.conf and /etc/hosts of pod ${pod}: ${(err as Error).message}`;
+      throw new RuntimeError('Unavailable', message, { cause: err });
+    }
+  }
+
+  #etcDir(id: string): string {
+    return join(this.#store.root, 'pod-etc', id);
   }
 
   /** Kills the sandbox's containers; the network stays until removal. Idempotent. */
@@ -102,6 +136,7 @@ export class SandboxManager {
         throw new RuntimeError('Unavailable', message, { cause: err });
       }
     }
+    await removePodEtcFiles(this.#etcDir(id));
     await this.#store.deleteSandbox(id);
   }
 
