@@ -237,6 +237,13 @@ export class ResourceStore {
    * Reads the object, lets `mutate` produce its next state, and writes it if it moved;
    * retries on conflicts with other writers. `mutate` may throw a StatusError (for
    * example Conflict when the caller pinned a resourceVersion).
+   *
+   * As kube-apiserver's GuaranteedUpdate with a cached existing object, the first attempt
+   * starts from the watch cache's copy instead of reading the store. The write is a
+   * compare-and-swap on that copy's revision, so a stale copy cannot win; and whatever
+   * goes wrong while working from the cache (a conflict, a pinned resourceVersion that is
+   * newer, a validation error, an apparent no-op) is tried again from the store before
+   * it counts.
    */
   async guaranteedUpdate(
     namespace: string,
@@ -246,27 +253,46 @@ export class ResourceStore {
     opts: { validateUpdate?: boolean } = {},
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
+    let fromCache = true;
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-      const kv = await this.deps.store.get(key);
-      if (!kv) throw this.notFound(name);
-      const current = this.view(decodeObject(kv));
-      const next = mutate(structuredClone(current));
-      this.#checkTypeMeta(next);
-      this.#checkNamespace(next, namespace);
-      this.#keepSystemFields(current, next);
-      this.type.normalize?.(next);
-      this.deps.admission.applyDefaults(this.type, next);
-      const hooks = this.hooks;
-      const begun = hooks?.beginUpdate
-        ? await hooks.beginUpdate(next, current, ctx.dryRun)
-        : NO_HOOK_RESULT;
+      const cached = fromCache ? this.deps.cache.get(key) : undefined;
+      let current: KubeObject;
+      let modRevision: number;
+      if (cached) {
+        current = this.view(cached);
+        modRevision = Number(cached.metadata?.resourceVersion);
+      } else {
+        fromCache = false;
+        const kv = await this.deps.store.get(key);
+        if (!kv) throw this.notFound(name);
+        current = this.view(decodeObject(kv));
+        modRevision = kv.modRevision;
+      }
+      let begun = NO_HOOK_RESULT;
       let committed = false;
       try {
+        const next = mutate(structuredClone(current));
+        this.#checkTypeMeta(next);
+        this.#checkNamespace(next, namespace);
+        this.#keepSystemFields(current, next);
+        this.type.normalize?.(next);
+        this.deps.admission.applyDefaults(this.type, next);
+        const hooks = this.hooks;
+        if (hooks?.beginUpdate) begun = await hooks.beginUpdate(next, current, ctx.dryRun);
         if (begun.errors.length > 0) throw this.#invalid(next, begun.errors);
-        const outcome = await this.#writeUpdate(key, kv.modRevision, current, next, ctx, opts);
-        if (outcome === 'retry') continue;
+        const outcome = await this.#writeUpdate(key, modRevision, current, next, ctx, {
+          ...opts,
+          stale: fromCache,
+        });
+        if (outcome === 'retry') {
+          fromCache = false;
+          continue;
+        }
         committed = true;
         return outcome;
+      } catch (err) {
+        if (!fromCache) throw err;
+        fromCache = false;
       } finally {
         await begun.finish(committed);
       }
@@ -281,13 +307,17 @@ export class ResourceStore {
     current: KubeObject,
     next: KubeObject,
     ctx: WriteContext,
-    opts: { validateUpdate?: boolean },
+    opts: { validateUpdate?: boolean; stale: boolean },
   ): Promise<KubeObject | 'retry'> {
     const name = current.metadata?.name ?? '';
     if (this.type.tracksGeneration && !jsonEqual(specOf(current), specOf(next))) {
       meta(next).generation = (current.metadata?.generation ?? 0) + 1;
     }
-    if (jsonEqual(withoutVolatile(current), withoutVolatile(next))) return current;
+    if (jsonEqual(withoutVolatile(current), withoutVolatile(next))) {
+      // Nothing to write only if nothing newer is in the store; the caller gets an object
+      // of its own, never the cache's shared copy.
+      return opts.stale ? 'retry' : current;
+    }
     if (ctx.fieldManager) {
       meta(next).managedFields = recordUpdate(
         current,
@@ -324,7 +354,11 @@ export class ResourceStore {
         modRevision,
         ttlOf(this.type, next),
       );
-      return this.view(decodeObject(written));
+      // What was just encoded is what decoding it would give, unless a conversion sits
+      // between the served and the stored form.
+      if (this.type.conversion) return this.view(decodeObject(written));
+      meta(next).resourceVersion = String(written.modRevision);
+      return next;
     } catch (err) {
       if (isStoreError(err, 'Conflict')) return 'retry';
       if (isStoreError(err, 'NotFound')) throw this.notFound(name);
