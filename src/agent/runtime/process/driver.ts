@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,8 +28,10 @@ import { containerEnv, launchContainer } from './launch.ts';
 import { readContainerLogs } from './log-reader.ts';
 import { createMountPoints, removeMountPoints } from './mount-points.ts';
 import { isAlive, signalGroup, whyNotExecutable } from './proc.ts';
+import { gatewayOf } from './ipam.ts';
 import { FILES, newId, RecordStore, type ContainerRecord } from './records.ts';
 import { SandboxManager } from './sandboxes.ts';
+import { acquireSpawner, type Spawner } from './spawner.ts';
 import { containerTerminal } from './terminal.ts';
 import { packageVersion } from './version.ts';
 import { findWatch, WatchHolder } from './watch.ts';
@@ -65,6 +66,7 @@ export async function createProcessDriver(options: ProcessDriverOptions): Promis
   const store = new RecordStore(options.stateDir, options.instance);
   await store.init();
   const driver = new ProcessDriver(options, host, store);
+  await driver.init();
   await driver.adopt();
   return driver;
 }
@@ -78,21 +80,34 @@ class ProcessDriver implements RuntimeDriver {
   readonly #network: { name: string; bridge: string; subnet: string };
   readonly #watches: WatchHolder;
   readonly #listeners = new Set<(status: ContainerStatus) => void>();
+  readonly #spawner: Spawner;
+  readonly #releaseSpawner: () => void;
 
   constructor(options: ProcessDriverOptions, host: ProcessHost, store: RecordStore) {
     this.#host = host;
     this.#store = store;
     this.#log = options.log ?? stderrLogger;
+    const { spawner, release } = acquireSpawner(this.#log);
+    this.#spawner = spawner;
+    this.#releaseSpawner = release;
     const { fallocate } = host.tools;
     const maxLogBytes = options.maxLogBytes ?? 10 * 1024 * 1024;
     const ctx = { store, log: this.#log, maxLogBytes, fallocate };
     this.#watches = new WatchHolder(ctx, (final) => this.#notify(final));
     const network = options.network ?? { name: 'wharf', bridge: 'wharf0', subnet: '10.89.0.0/16' };
     this.#network = network;
-    this.#sandboxes = new SandboxManager(host, store, network, this.#log, {
-      stop: (id) => this.stopContainer(id, 0),
-      remove: (id) => this.removeContainer(id),
-    });
+    this.#sandboxes = new SandboxManager(
+      { host, store, network, log: this.#log, spawner },
+      {
+        stop: (id) => this.stopContainer(id, 0),
+        remove: (id) => this.removeContainer(id),
+      },
+    );
+  }
+
+  /** Makes what pods' networks share (bridge, rules); see SandboxManager.init. */
+  init(): Promise<void> {
+    return this.#sandboxes.init();
   }
 
   /** Watches what an earlier agent left running; settles what ended meanwhile. */
@@ -161,13 +176,13 @@ class ProcessDriver implements RuntimeDriver {
     await mkdir(join(dir, FILES.work), { recursive: true });
     if (record.stdin || record.tty) {
       const fifos = [join(dir, FILES.stdin), join(dir, FILES.stdinHold)];
-      await new Promise<void>((resolve, reject) =>
-        execFile(tools.mkfifo!, ['-m', '600', ...fifos], (err, _out, stderr) =>
-          err
-            ? reject(new RuntimeError('CreateContainer', `mkfifo: ${stderr || err.message}`))
-            : resolve(),
-        ),
-      );
+      const [made] = await this.#spawner.run([
+        { file: tools.mkfifo!, args: ['-m', '600', ...fifos] },
+      ]);
+      if (made?.code !== 0) {
+        const why = made?.stderr.trim() || made?.error || `exit ${made?.code}`;
+        throw new RuntimeError('CreateContainer', `mkfifo: ${why}`);
+      }
     }
     await this.#store.writeContainer(record);
     return id;
@@ -207,7 +222,8 @@ class ProcessDriver implements RuntimeDriver {
         await writeFile(join(dir, file), '', { flag: 'a' });
       }
       this.#watches.acquire(id);
-      launched = await launchContainer(this.#host.tools, record, dir, sandbox.hostname);
+      const { tools } = this.#host;
+      launched = await launchContainer(this.#spawner, tools, record, dir, sandbox.hostname);
     } catch (err) {
       this.#watches.release(id);
       if (record.cgroups) await removeCgroups(record.cgroups).catch(() => undefined);
@@ -315,6 +331,7 @@ class ProcessDriver implements RuntimeDriver {
   async close(): Promise<void> {
     this.#watches.releaseAll();
     this.#listeners.clear();
+    this.#releaseSpawner();
   }
 
   async #get(id: string): Promise<ContainerRecord> {
@@ -333,11 +350,4 @@ class ProcessDriver implements RuntimeDriver {
       }
     }
   }
-}
-
-/** The bridge's own address: the first of the subnet, as the CNI bridge plugin assigns it. */
-function gatewayOf(subnet: string): string {
-  const parts = (subnet.split('/')[0] ?? '0.0.0.0').split('.').map(Number);
-  parts[3] = (parts[3] ?? 0) + 1;
-  return parts.join('.');
 }

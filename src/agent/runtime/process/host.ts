@@ -24,6 +24,8 @@ export interface HostTools {
   stty?: string;
   fallocate?: string;
   mkfifo?: string;
+  iptables?: string;
+  'iptables-restore'?: string;
 }
 
 export interface ProcessHost {
@@ -87,6 +89,8 @@ export async function probeProcessHost(options: ProbeOptions): Promise<ProcessHo
     'stty',
     'fallocate',
     'mkfifo',
+    'iptables',
+    'iptables-restore',
   ] as const;
   const found = await Promise.all(names.map((n) => which(n)));
   const tools: HostTools = { sh: (await which('sh')) ?? '/bin/sh', env: '/usr/bin/env' };
@@ -150,6 +154,10 @@ export function processRuntimeNotes(facts: NoteFacts): string[] {
     );
   } else if (missing.length > 0) {
     notes.push(`pods share the host network: ${missing.join(' and ')} not found in ${SYSTEM_PATH}`);
+  } else if (!facts.tools.iptables || !facts.tools['iptables-restore']) {
+    notes.push(
+      `pods cannot reach beyond the node: iptables and iptables-restore, which masquerade their traffic, not found in ${SYSTEM_PATH}`,
+    );
   }
   if (!facts.cgroups) {
     notes.push(`cpu and memory limits are not enforced: ${facts.cgroupProblem ?? 'no cgroups'}`);

@@ -1,24 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../types.ts';
 import type { HostTools } from './host.ts';
 import { netnsPath } from './cni.ts';
-import { readProcStatSync } from './proc.ts';
 import { FILES, type ContainerRecord } from './records.ts';
+import type { ChildExit, Spawner } from './spawner.ts';
 
 // How a container's process starts. It must outlive the agent, so it is spawned detached
 // (a session and process group of its own, which is also what stop signals) with its
-// stdout and stderr on files, never on pipes to the agent. Exec chain, all in one pid:
+// stdout and stderr on files, never on pipes to the agent; the spawner helper forks it,
+// not the agent (spawner.ts says why). Exec chain, all in one pid:
 //
 //   [nsenter --net=<pod netns> --] [unshare --mount --propagation slave --]
 //     sh -c <shim> wharf-shim <command> <args…>
 //
 // The shim joins the container's cgroups before anything of the user runs, bind-mounts
 // the volumes, changes to the working directory, reports "ok" on fd 3 (a pipe to the
-// agent, closed before the command runs) or why not, then runs the command as its child
-// and writes the command's exit status to a file: the only way a later agent, which is
-// not the parent, learns it. The shim traps TERM and INT with a no-op handler, so a stop
+// spawner, closed before the command runs) or why not, then runs the command as its
+// child and writes the command's exit status to a file: the only way a later agent,
+// whose spawner is not the parent, learns it. The shim traps TERM and INT with a no-op handler, so a stop
 // (signalled to the whole group) reaches the command while the shim waits; a handler —
 // unlike `trap ''` — is reset for the child, which so sees the signals as usual. A
 // SIGKILL of the group takes the shim too: the missing file then means 137.
@@ -135,11 +134,12 @@ export interface Launched {
   startTime: string;
   /** Resolves with undefined once the shim is ready to run the command, else why not. */
   setup: Promise<string | undefined>;
-  /** The shim's end, as its parent sees it (listened to from the start: never missed). */
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The shim's end, as its parent (the spawner) sees it (listened to from the start). */
+  exit: Promise<ChildExit>;
 }
 
 export async function launchContainer(
+  spawner: Spawner,
   tools: HostTools,
   record: ContainerRecord,
   dir: string,
@@ -154,38 +154,20 @@ export async function launchContainer(
     ...record.command,
     ...record.args,
   ];
-  const out = openSync(join(dir, FILES.stdout), 'a');
-  const err = openSync(join(dir, FILES.stderr), 'a');
-  let child: ChildProcess;
+  let launched;
   try {
-    child = spawn(argv[0]!, argv.slice(1), {
-      detached: true,
-      stdio: ['ignore', out, err, 'pipe'],
+    launched = await spawner.launch({
+      file: argv[0]!,
+      args: argv.slice(1),
       env: containerEnv(record, hostname),
       cwd: dir,
+      stdout: join(dir, FILES.stdout),
+      stderr: join(dir, FILES.stderr),
     });
-  } finally {
-    closeSync(out);
-    closeSync(err);
+  } catch (cause) {
+    const message = `cannot start ${argv[0]}: ${(cause as Error).message}`;
+    throw new RuntimeError('RunContainer', message, { cause });
   }
-  const stat = child.pid ? readProcStatSync(child.pid) : undefined;
-  if (!child.pid || !stat) {
-    const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new RuntimeError('RunContainer', `cannot start ${argv[0]}: ${cause.message}`, { cause });
-  }
-  child.unref();
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const pipe = child.stdio[3]!;
-  const setup = new Promise<string | undefined>((resolve) => {
-    const chunks: Buffer[] = [];
-    pipe.on('data', (c: Buffer) => chunks.push(c));
-    pipe.on('error', () => undefined);
-    pipe.on('close', () => {
-      const said = Buffer.concat(chunks).toString();
-      resolve(said === 'ok' ? undefined : said);
-    });
-  });
-  return { pid: child.pid, startTime: stat.startTime, setup, exit };
+  const setup = launched.setup.then((said) => (said === 'ok' ? undefined : said));
+  return { ...launched, setup };
 }

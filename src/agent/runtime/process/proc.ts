@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative } from 'node:path';
 import type { Mount } from '../types.ts';
@@ -20,15 +19,6 @@ function parseStat(text: string): ProcStat | undefined {
   const state = fields[0];
   const startTime = fields[19];
   return state && startTime ? { state, startTime } : undefined;
-}
-
-/** Synchronous so that it can run right after spawn(), before the child can be reaped. */
-export function readProcStatSync(pid: number): ProcStat | undefined {
-  try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 export async function readProcStat(pid: number): Promise<ProcStat | undefined> {

@@ -9,6 +9,7 @@ import type {
   SandboxSpec,
 } from '../types.ts';
 import type { ContainerCgroups } from './cgroups.ts';
+import type { PodLink } from './pod-network.ts';
 
 // The process runtime's memory is its state directory; nothing lives only in the agent.
 //
@@ -58,6 +59,8 @@ export interface SandboxRecord {
   netns?: string;
   /** The CNI network the sandbox was attached with, for the matching DEL. */
   network?: { name: string; bridge: string; subnet: string };
+  /** How pod-network.ts attached it; absent: the CNI plugins did (agents before it). */
+  link?: PodLink;
   /** The pod's own /etc/resolv.conf and /etc/hosts, mounted in every container (pod-etc-files.ts). */
   etcMounts?: Mount[];
 }

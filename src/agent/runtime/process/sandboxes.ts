@@ -1,26 +1,31 @@
 import { join } from 'node:path';
 import type { Logger } from '../../../client/index.ts';
 import { RuntimeError, type SandboxSpec, type SandboxStatus } from '../types.ts';
-import {
-  netnsName,
-  setUpPodNetwork,
-  tearDownPodNetwork,
-  type CniNetwork,
-  type PodAttachment,
-} from './cni.ts';
+import { netnsName, type CniNetwork, type PodAttachment } from './cni.ts';
 import type { ProcessHost } from './host.ts';
+import { hostVethName, PodNetwork } from './pod-network.ts';
 import { removePodEtcFiles, writePodEtcFiles } from './pod-etc-files.ts';
 import type { RecordStore, SandboxRecord } from './records.ts';
+import type { Spawner } from './spawner.ts';
 
 // A sandbox is a record; with a pod network (root, CNI plugins) also a network namespace
-// that its containers join. The record is written before the namespace exists, so that
-// an agent dying half-way leaves something that removeSandbox can clean up.
+// that its containers join (pod-network.ts). The record is written before the namespace
+// exists, so that an agent dying half-way leaves something that removeSandbox can clean up.
 //
 // With a mount namespace (root) the pod gets its own /etc/resolv.conf (spec.dns) and
 // /etc/hosts (pod-etc-files.ts); without one its processes see the node's, which the
 // node's notes say. Not done: the UTS hostname (containers get HOSTNAME in their
 // environment only). On the host network a hostPort can only be the containerPort
 // itself: the process binds it directly.
+
+export interface SandboxDeps {
+  host: ProcessHost;
+  store: RecordStore;
+  /** The network new pods are attached to. */
+  network: CniNetwork;
+  log: Logger;
+  spawner: Spawner;
+}
 
 export interface SandboxContainers {
   /** Kills the container now (stopContainer with no grace). */
@@ -39,19 +44,30 @@ export class SandboxManager {
   readonly #network: CniNetwork;
   readonly #log: Logger;
   readonly #containers: SandboxContainers;
+  readonly #spawner: Spawner;
+  /** By network: the driver's own, and those older records were attached to. */
+  readonly #podNetworks = new Map<string, PodNetwork>();
 
-  constructor(
-    host: ProcessHost,
-    store: RecordStore,
-    network: CniNetwork,
-    log: Logger,
-    containers: SandboxContainers,
-  ) {
-    this.#host = host;
-    this.#store = store;
-    this.#network = network;
-    this.#log = log;
+  constructor(deps: SandboxDeps, containers: SandboxContainers) {
+    this.#host = deps.host;
+    this.#store = deps.store;
+    this.#network = deps.network;
+    this.#log = deps.log;
+    this.#spawner = deps.spawner;
     this.#containers = containers;
+  }
+
+  /**
+   * Makes the pod network's bridge and rules, when pods get networks of their own. A
+   * failure is logged; each pod then tries again, and its own failure says why.
+   */
+  async init(): Promise<void> {
+    if (this.#host.podNetwork !== 'pod') return;
+    await this.#podNetwork(this.#network)
+      .ensure()
+      .catch((err: unknown) =>
+        this.#log.error({ err }, 'cannot set up the pod network; pods will try again'),
+      );
   }
 
   async run(spec: SandboxSpec): Promise<SandboxStatus> {
@@ -59,9 +75,11 @@ export class SandboxManager {
     if (this.#host.podNetwork === 'pod' && !spec.hostNetwork) {
       record.netns = netnsName(record.id);
       record.network = this.#network;
+      record.link = { hostVeth: hostVethName(record.id) };
       await this.#store.writeSandbox(record);
       try {
-        record.ips = await setUpPodNetwork(this.#tools(), this.#attachment(record));
+        const network = this.#podNetwork(this.#network);
+        record.ips = [await network.setUp(this.#attachment(record), record.link)];
       } catch (err) {
         await this.#store.deleteSandbox(record.id);
         const message = `cannot set up the network of pod ${spec.namespace}/${spec.podName}: ${(err as Error).message}`;
@@ -130,7 +148,10 @@ export class SandboxManager {
     }
     if (record.netns) {
       try {
-        await tearDownPodNetwork(this.#tools(), this.#attachment(record));
+        const network = this.#podNetwork(record.network ?? this.#network);
+        const attachment = this.#attachment(record);
+        if (record.link) await network.tearDown(attachment, record.link);
+        else await network.tearDownLegacy(attachment);
       } catch (err) {
         const message = `cannot release the network of pod ${record.namespace}/${record.podName}: ${(err as Error).message}`;
         throw new RuntimeError('Unavailable', message, { cause: err });
@@ -144,12 +165,21 @@ export class SandboxManager {
     return (await this.#store.listSandboxes()).map(toStatus);
   }
 
-  #tools() {
-    const { tools, cniBinDir, portmap } = this.#host;
-    if (!tools.ip || !cniBinDir) {
-      throw new RuntimeError('Unavailable', 'pod networks need root, ip and the CNI plugins');
+  #podNetwork(network: CniNetwork): PodNetwork {
+    const key = `${network.name}\0${network.bridge}\0${network.subnet}`;
+    let found = this.#podNetworks.get(key);
+    if (!found) {
+      const { tools, cniBinDir, portmap } = this.#host;
+      if (!tools.ip || !cniBinDir) {
+        throw new RuntimeError('Unavailable', 'pod networks need root, ip and the CNI plugins');
+      }
+      const { ip, iptables } = tools;
+      const iptablesRestore = tools['iptables-restore'];
+      const networkTools = { ip, cniBinDir, portmap, iptables, iptablesRestore };
+      found = new PodNetwork(this.#spawner, networkTools, network);
+      this.#podNetworks.set(key, found);
     }
-    return { ip: tools.ip, cniBinDir, portmap };
+    return found;
   }
 
   #attachment(r: SandboxRecord): PodAttachment {

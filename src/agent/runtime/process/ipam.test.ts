@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AddressPool, gatewayOf, parseSubnet } from './ipam.ts';
+
+describe('pod address pool (host-local layout)', () => {
+  let root = '';
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'wharf-ipam-'));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const subnets: Array<[string, { base: number; prefix: number; size: number }, string]> = [
+    ['10.89.0.0/16', { base: 0x0a590000, prefix: 16, size: 65536 }, '10.89.0.1'],
+    ['10.89.3.7/24', { base: 0x0a590300, prefix: 24, size: 256 }, '10.89.3.1'],
+    ['192.168.4.0/30', { base: 0xc0a80400, prefix: 30, size: 4 }, '192.168.4.1'],
+  ];
+  for (const [cidr, parsed, gateway] of subnets) {
+    it(`reads ${cidr}`, () => {
+      assert.deepEqual(parseSubnet(cidr), parsed);
+      assert.equal(gatewayOf(cidr), gateway);
+    });
+  }
+  for (const bad of ['10.89.0.0', '10.89.0.0/31', '10.89.0/16', 'x/16']) {
+    it(`refuses ${bad}`, () => assert.throws(() => parseSubnet(bad)));
+  }
+
+  it('hands out each address once, never the gateway, network or broadcast, round-robin', async () => {
+    const pool = new AddressPool('net-a', '10.1.2.0/29', root); // 8 addresses, 5 usable
+    const got = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => pool.allocate(id, 'eth0')));
+    assert.deepEqual(
+      [...got].sort(),
+      ['10.1.2.2', '10.1.2.3', '10.1.2.4', '10.1.2.5', '10.1.2.6'],
+      'concurrent allocations never collide',
+    );
+    await assert.rejects(pool.allocate('f', 'eth0'), /no free address left in 10\.1\.2\.0\/29/);
+    assert.equal(
+      await readFile(join(pool.dir, '10.1.2.4'), 'utf8'),
+      `${ids(got, '10.1.2.4')}\r\neth0`,
+    );
+    assert.equal(await readFile(join(pool.dir, 'last_reserved_ip.0'), 'utf8'), got.at(-1));
+
+    await pool.release('10.1.2.3', 'not-the-holder');
+    assert.ok((await readdir(pool.dir)).includes('10.1.2.3'), 'only its holder releases it');
+    await pool.release('10.1.2.3', ids(got, '10.1.2.3'));
+    await pool.release('10.1.2.3', ids(got, '10.1.2.3')); // idempotent
+    assert.equal(await pool.allocate('g', 'eth0'), '10.1.2.3');
+  });
+
+  it('continues after the last address host-local reserved, and skips what it holds', async () => {
+    const dir = join(root, 'net-b');
+    const pool = new AddressPool('net-b', '10.7.0.0/24', root);
+    await pool.allocate('first', 'eth0'); // creates the directory: 10.7.0.2
+    await writeFile(join(dir, 'last_reserved_ip.0'), '10.7.0.40');
+    await writeFile(join(dir, '10.7.0.41'), 'someone-else\r\neth0');
+    const fresh = new AddressPool('net-b', '10.7.0.0/24', root);
+    assert.equal(await fresh.allocate('second', 'eth0'), '10.7.0.42');
+  });
+
+  it('releases by holder when the address was never recorded', async () => {
+    const pool = new AddressPool('net-c', '10.8.0.0/24', root);
+    const mine = await pool.allocate('lost', 'eth0');
+    const other = await pool.allocate('kept', 'eth0');
+    await pool.releaseAll('lost');
+    const left = await readdir(pool.dir);
+    assert.ok(!left.includes(mine) && left.includes(other), left.join(' '));
+  });
+});
+
+function ids(addresses: string[], address: string): string {
+  return ['a', 'b', 'c', 'd', 'e'][addresses.indexOf(address)]!;
+}

@@ -1,0 +1,129 @@
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+// Pod addresses, kept exactly as the CNI host-local plugin keeps them, in its directory
+// (/var/lib/cni/networks/<network>): one file per address in use, named by the address,
+// holding "<container id>\r\n<interface>", created with O_EXCL, and the last address
+// handed out in `last_reserved_ip.0`. O_EXCL makes a claim atomic without host-local's
+// lock file, so agents of this version, older agents (which ran host-local itself) and
+// host-local's own DEL all share one pool on a machine and never hand out an address twice.
+//
+// Addresses are handed out round-robin from the one after the last reserved, as
+// host-local does, skipping the network, the gateway (the first address) and broadcast.
+
+const LINE_BREAK = '\r\n';
+const LAST_RESERVED = 'last_reserved_ip.0';
+
+export const HOST_LOCAL_DIR = '/var/lib/cni/networks';
+
+function toNumber(ip: string): number {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
+    throw new Error(`not an IPv4 address: ${ip}`);
+  }
+  return parts.reduce((n, p) => n * 256 + p, 0);
+}
+
+function toAddress(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+export interface Subnet {
+  /** The network's own address as a number. */
+  base: number;
+  prefix: number;
+  size: number;
+}
+
+export function parseSubnet(cidr: string): Subnet {
+  const [ip, bits] = cidr.split('/');
+  const prefix = Number(bits);
+  if (!ip || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) {
+    throw new Error(`not an IPv4 subnet between /8 and /30: ${cidr}`);
+  }
+  const size = 2 ** (32 - prefix);
+  return { base: toNumber(ip) - (toNumber(ip) % size), prefix, size };
+}
+
+/** The gateway (the bridge's address): the subnet's first address, as CNI's bridge takes it. */
+export function gatewayOf(cidr: string): string {
+  return toAddress(parseSubnet(cidr).base + 1);
+}
+
+export class AddressPool {
+  readonly dir: string;
+  readonly #subnet: Subnet;
+  /** Offset of the last address handed out (or found reserved); read from disk once. */
+  #cursor?: Promise<number>;
+  #last = 0;
+
+  constructor(networkName: string, subnet: string, root = HOST_LOCAL_DIR) {
+    this.dir = join(root, networkName);
+    this.#subnet = parseSubnet(subnet);
+  }
+
+  /** Reserves a free address for the container's interface; returns it (no prefix). */
+  async allocate(containerId: string, ifname: string): Promise<string> {
+    await (this.#cursor ??= this.#readCursor());
+    const { base, size } = this.#subnet;
+    // Offsets 2 … size-2: not the network, the gateway or broadcast.
+    const usable = size - 3;
+    for (let tried = 0; tried < usable; tried++) {
+      // Advanced before the await: concurrent allocations of this process never collide.
+      this.#last = this.#last >= size - 2 || this.#last < 2 ? 2 : this.#last + 1;
+      const address = toAddress(base + this.#last);
+      if (await this.#claim(address, `${containerId}${LINE_BREAK}${ifname}`)) {
+        await writeFile(join(this.dir, LAST_RESERVED), address).catch(() => undefined);
+        return address;
+      }
+    }
+    throw new Error(`no free address left in ${toAddress(base)}/${this.#subnet.prefix}`);
+  }
+
+  /** Releases the address if the container still holds it. Idempotent. */
+  async release(address: string, containerId: string): Promise<void> {
+    const file = join(this.dir, address);
+    const holder = await readFile(file, 'utf8').catch(() => undefined);
+    if (holder !== undefined && holder.split(LINE_BREAK)[0]?.trim() === containerId) {
+      await rm(file, { force: true });
+    }
+  }
+
+  /** Releases whatever the container holds (when its record lacks the address). */
+  async releaseAll(containerId: string): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(
+      names.filter((n) => /^\d+\.\d+\.\d+\.\d+$/.test(n)).map((n) => this.release(n, containerId)),
+    );
+  }
+
+  async #claim(address: string, holder: string): Promise<boolean> {
+    try {
+      const file = await open(join(this.dir, address), 'wx', 0o600);
+      try {
+        await file.writeFile(holder);
+      } catch (err) {
+        await rm(join(this.dir, address), { force: true });
+        throw err;
+      } finally {
+        await file.close();
+      }
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  }
+
+  async #readCursor(): Promise<number> {
+    await mkdir(this.dir, { recursive: true });
+    const last = await readFile(join(this.dir, LAST_RESERVED), 'utf8').catch(() => '');
+    try {
+      const offset = toNumber(last.trim()) - this.#subnet.base;
+      if (offset > 0 && offset < this.#subnet.size) this.#last = offset;
+    } catch {
+      // none yet, or another subnet's: start at the beginning
+    }
+    return this.#last;
+  }
+}
