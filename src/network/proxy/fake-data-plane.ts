@@ -1,7 +1,8 @@
 import type { DataPlane, ProxyTable } from './types.ts';
 
 // A data plane that routes nothing and remembers what it was asked to apply, for tests of
-// the controller. `failNext` makes the next applies reject, to exercise retries.
+// the controller. `failNext` makes the next applies reject, to exercise retries; `drift`
+// is what `verify` reports, as if another program had changed the rules.
 
 export class FakeDataPlane implements DataPlane {
   readonly mode = 'fake' as const;
@@ -10,6 +11,9 @@ export class FakeDataPlane implements DataPlane {
   /** Calls to `apply`, including those that failed. */
   applyCalls = 0;
   closed = false;
+  /** What `verify` answers; an apply puts everything back (clears it). */
+  drift: string[] = [];
+  verifyCalls = 0;
   #failures = 0;
   #waiters: (() => void)[] = [];
 
@@ -31,7 +35,13 @@ export class FakeDataPlane implements DataPlane {
       throw new Error('fake data plane: injected failure');
     }
     this.applied.push(structuredClone(table));
+    this.drift = [];
     for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  async verify(): Promise<string[]> {
+    this.verifyCalls++;
+    return [...this.drift];
   }
 
   /** Resolves once a table satisfying `predicate` is in force. */

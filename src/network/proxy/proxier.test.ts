@@ -165,6 +165,32 @@ describe('ServiceProxy', () => {
     await proxy.close();
   });
 
+  it('applies the same table again when the data plane reports rules changed behind it', async () => {
+    const { clock, informers, dataPlane, errors, proxy, stop } = setup();
+    informers.services.set(service('web', '10.96.0.10'));
+    informers.markSynced();
+    await proxy.start(stop.signal);
+    clock.advance(30_000);
+    await settle();
+    assert.equal(dataPlane.verifyCalls, 1);
+    assert.equal(dataPlane.applyCalls, 1, 'nothing changed: nothing applied');
+
+    dataPlane.drift = ['nat chain WHARF-SERVICES holds 0 rules, not 3'];
+    dataPlane.failNext(1);
+    clock.advance(30_000);
+    await settle();
+    assert.equal(dataPlane.verifyCalls, 2);
+    assert.equal(dataPlane.applyCalls, 2, 'applied again at once');
+    assert.equal(errors.length, 1);
+    // The failed apply is retried after its back-off even though the table is the same.
+    clock.advance(100);
+    await settle();
+    assert.equal(dataPlane.applyCalls, 3);
+    assert.deepEqual(dataPlane.drift, []);
+    assert.deepEqual(ids(dataPlane), ['ns/web=0', 'ns/web=0']);
+    await proxy.close();
+  });
+
   it('close stops syncing, removes its handlers and closes the data plane', async () => {
     const { clock, informers, dataPlane, proxy, stop } = setup();
     informers.markSynced();

@@ -19,6 +19,12 @@ import type { DataPlane, ProxyTable } from './types.ts';
 // half-filled cache would tear down every service on restart. A failed apply is logged
 // and retried with exponential back-off; the table is applied again even if unchanged,
 // since the data plane may be half-way.
+//
+// Other programs share the kernel's tables (a firewall reload, `iptables -F`, an admin):
+// every `resyncIntervalMs` the proxy asks the data plane what of its last apply is no
+// longer in place (`verify`) and applies the table again when anything is, as
+// kube-proxy's periodic sync and canary chains do — so rules flushed by someone else are
+// back within one interval.
 
 export const SERVICES: ResourceRef = {
   group: '',
@@ -62,6 +68,8 @@ export interface ServiceProxyOptions {
   log: Logger;
   /** Least time between the starts of two syncs; default 10 ms. */
   minSyncIntervalMs?: number;
+  /** How often the data plane's rules are checked and restored if changed; default 30 s. */
+  resyncIntervalMs?: number;
   /** Back-off after failed applies: doubling from initialMs to maxMs; default 100 ms–10 s. */
   backoff?: { initialMs: number; maxMs: number };
   clock?: Clock;
@@ -85,6 +93,9 @@ export class ServiceProxy {
   #applied: { key: string; table: ProxyTable } | undefined;
   #closing: Promise<void> | undefined;
   #lastSyncedAt: number | undefined;
+  /** Set when verify found the data plane changed: the next sync applies even an equal table. */
+  #reapply = false;
+  #resyncTimer: unknown;
 
   constructor(opts: ServiceProxyOptions) {
     this.#opts = opts;
@@ -125,7 +136,35 @@ export class ServiceProxy {
     this.#ready = true;
     this.#dirty = true;
     this.#run(0);
+    this.#scheduleResync();
     await this.#running;
+  }
+
+  #scheduleResync(): void {
+    if (!this.#opts.dataPlane.verify || this.#stop.signal.aborted) return;
+    this.#resyncTimer = this.#clock.setTimeout(() => {
+      void this.#resync().finally(() => this.#scheduleResync());
+    }, this.#opts.resyncIntervalMs ?? 30_000);
+  }
+
+  /** Asks the data plane what changed behind its back; schedules a full apply if anything. */
+  async #resync(): Promise<void> {
+    const { dataPlane, log } = this.#opts;
+    if (!this.#applied || this.#stop.signal.aborted) return;
+    let drift: string[];
+    try {
+      drift = (await dataPlane.verify?.()) ?? [];
+    } catch (err) {
+      log.error({ err, mode: dataPlane.mode }, 'service proxy: checking the data plane failed');
+      return;
+    }
+    if (drift.length === 0 || this.#stop.signal.aborted) return;
+    log.warn(
+      { mode: dataPlane.mode, drift: drift.slice(0, 10), changes: drift.length },
+      'service proxy: another program changed the rules; applying them again',
+    );
+    this.#reapply = true;
+    this.#schedule();
   }
 
   /** Stops syncing, waits for a sync in flight, then closes the data plane. Idempotent. */
@@ -135,6 +174,7 @@ export class ServiceProxy {
       for (const remove of this.#removeHandlers) remove();
       if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
+      if (this.#resyncTimer !== undefined) this.#clock.clearTimeout(this.#resyncTimer);
       await this.#running;
       await this.#opts.dataPlane.close();
     })();
@@ -184,10 +224,12 @@ export class ServiceProxy {
       log.error({ err }, 'service proxy: computing the table failed');
       return undefined;
     }
-    const changed = key !== this.#applied?.key;
+    const changed = key !== this.#applied?.key || this.#reapply;
+    this.#reapply = false;
     try {
       if (changed) await dataPlane.apply(table);
     } catch (err) {
+      this.#reapply = true; // the data plane may be half-way: the retry applies in any case
       this.#failures++;
       const { initialMs, maxMs } = this.#opts.backoff ?? { initialMs: 100, maxMs: 10_000 };
       const retryInMs = Math.min(maxMs, initialMs * 2 ** (this.#failures - 1));

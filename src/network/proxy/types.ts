@@ -57,6 +57,13 @@ export interface DataPlane {
   readonly mode: DataPlaneMode;
   /** Makes the node route by `table`; resolves once the routing is in place. */
   apply(table: ProxyTable): Promise<void>;
+  /**
+   * What another program changed of what the last apply installed (a flushed chain, a
+   * deleted jump), one phrase each; empty when all is in place. The proxy asks every
+   * resync interval and applies the table again when anything is reported. Optional:
+   * a plane whose state only this process holds (sockets) has nothing to check.
+   */
+  verify?(): Promise<string[]>;
   /** Removes every rule, address and listener this data plane created. */
   close(): Promise<void>;
 }

@@ -3,11 +3,15 @@ import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../client/index.ts';
 import type { DataPlane, ProxyTable } from '../types.ts';
-import { parseIptablesSave, renderCleanup, renderRestore } from './restore.ts';
+import { staleUdpFlows, type ConntrackFilter } from './conntrack.ts';
+import { driftFrom, parseIptablesSave, renderCleanup, renderRestore } from './restore.ts';
+import { serviceRules } from './rules.ts';
 
 // The kernel data plane: kube-proxy's iptables mode (see rules.ts for the rules and why
 // they masquerade). Each apply reads iptables-save once, then writes one iptables-restore
-// --noflush transaction per table, so the rules never show a half-applied table.
+// --noflush transaction per table, so the rules never show a half-applied table. Then it
+// deletes the conntrack entries of UDP flows the new table leaves stale (conntrack.ts).
+// `verify` tells the proxy when another tool flushed or deleted what the last apply wrote.
 //
 // Besides rules it sets up, once, what the rules need from the node:
 // - `ip route replace <serviceCIDR> dev <localRouteDevice>`: the host's own connections to
@@ -39,6 +43,10 @@ export class IptablesDataPlane implements DataPlane {
   #routeAdded = false;
   #localnetWas: string | undefined;
   #closed = false;
+  /** The table the installed rules were rendered from; undefined before the first apply. */
+  #applied: ProxyTable | undefined;
+  /** conntrack(8), or null when it is not installed (stale UDP flows then idle out). */
+  #conntrack: string | null | undefined;
   /** Serializes apply and close: iptables-save then restore must not interleave. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -52,7 +60,34 @@ export class IptablesDataPlane implements DataPlane {
       if (!this.#prepared) await this.#prepare();
       const installed = parseIptablesSave(await iptablesSave());
       await iptablesRestore(renderRestore(table, installed));
+      const stale = staleUdpFlows(this.#applied, table);
+      this.#applied = table;
+      await this.#deleteFlows(stale);
     });
+  }
+
+  verify(): Promise<string[]> {
+    return this.#serialize(async () => {
+      if (this.#closed || !this.#applied) return [];
+      return driftFrom(serviceRules(this.#applied), parseIptablesSave(await iptablesSave()));
+    });
+  }
+
+  /** Failures are logged, not thrown: the rules are in place, the flows idle out anyway. */
+  async #deleteFlows(filters: ConntrackFilter[]): Promise<void> {
+    if (filters.length === 0 || !this.#conntrack) return;
+    for (const filter of filters) {
+      try {
+        await run(this.#conntrack, ['-D', ...filter]);
+      } catch (err) {
+        // Exit status 1 with "0 flow entries have been deleted": nothing matched.
+        if ((err as { code?: number }).code === 1 && /0 flow entries/.test(stderrOf(err))) continue;
+        this.#opts.log.warn(
+          { err, filter },
+          'iptables data plane: deleting stale UDP flows failed',
+        );
+      }
+    }
   }
 
   close(): Promise<void> {
@@ -107,6 +142,13 @@ export class IptablesDataPlane implements DataPlane {
       await fs.writeFile(ROUTE_LOCALNET, '1\n');
       this.#localnetWas = localnet;
     }
+    this.#conntrack = await findConntrack();
+    if (!this.#conntrack) {
+      log.warn(
+        {},
+        'iptables data plane: conntrack not found (apt-get install conntrack): UDP flows to a removed endpoint keep going to it until they idle out',
+      );
+    }
     this.#prepared = true;
     log.info({ serviceCIDR, localRouteDevice }, 'iptables data plane: prepared');
   }
@@ -115,6 +157,15 @@ export class IptablesDataPlane implements DataPlane {
     const next = this.#queue.then(fn, fn);
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+}
+
+async function findConntrack(): Promise<string | null> {
+  try {
+    await run('conntrack', ['--version']);
+    return 'conntrack';
+  } catch {
+    return null;
   }
 }
 

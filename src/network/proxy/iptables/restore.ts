@@ -1,6 +1,6 @@
 import type { ProxyTable } from '../types.ts';
 import { DYNAMIC_CHAIN, FIXED_CHAINS, JUMPS, type TableName } from './chains.ts';
-import { serviceRules } from './rules.ts';
+import { serviceRules, type RuleSet } from './rules.ts';
 
 // iptables-restore input for `iptables-restore --noflush`: only the chains named in it
 // change, each in one transaction per table. Declaring a chain (`:NAME - [0:0]`) creates
@@ -15,6 +15,8 @@ export interface InstalledRules {
   chains: Record<TableName, Set<string>>;
   /** Rules in other chains that jump into ours, as iptables-save prints them (`-A ...`). */
   jumps: Record<TableName, string[]>;
+  /** How many rules each chain of ours holds. */
+  ruleCounts: Record<TableName, Map<string, number>>;
 }
 
 const TABLES: readonly TableName[] = ['nat', 'filter'];
@@ -23,6 +25,7 @@ export function emptyInstalled(): InstalledRules {
   return {
     chains: { nat: new Set(), filter: new Set() },
     jumps: { nat: [], filter: [] },
+    ruleCounts: { nat: new Map(), filter: new Map() },
   };
 }
 
@@ -47,9 +50,45 @@ export function parseIptablesSave(text: string): InstalledRules {
       const [, from, target] = /^-A (\S+) .*-j (\S+)(?: |$)/.exec(line) ?? [];
       if (from && target && !isOurs(table, from) && isOurs(table, target))
         installed.jumps[table].push(line.trimEnd());
+      const chain = line.slice(3).split(' ')[0]!;
+      if (isOurs(table, chain)) {
+        installed.ruleCounts[table].set(chain, (installed.ruleCounts[table].get(chain) ?? 0) + 1);
+      }
     }
   }
   return installed;
+}
+
+function hasJump(installed: InstalledRules, jump: (typeof JUMPS)[number]): boolean {
+  return installed.jumps[jump.table].some(
+    (line) => line.startsWith(`-A ${jump.chain} `) && line.endsWith(`-j ${jump.target}`),
+  );
+}
+
+/**
+ * What another tool changed of the rules an apply of `table` installed — a flushed or
+ * deleted chain of ours, a jump gone from a built-in chain — one phrase each; empty when
+ * all is in place. Rules are compared by count per chain: iptables-save rewrites rule
+ * text (`-d 10.96.0.1/32`, quoting), and flushing or deleting is what other tools do
+ * (`iptables -F`, `iptables -t nat -F`, a firewall reload), not editing one rule.
+ */
+export function driftFrom(rules: RuleSet, installed: InstalledRules): string[] {
+  const drift: string[] = [];
+  for (const t of TABLES) {
+    for (const [chain, specs] of rules[t]) {
+      if (!installed.chains[t].has(chain)) drift.push(`${t} chain ${chain} is gone`);
+      else if ((installed.ruleCounts[t].get(chain) ?? 0) !== specs.length) {
+        drift.push(
+          `${t} chain ${chain} holds ${installed.ruleCounts[t].get(chain) ?? 0} rules, not ${specs.length}`,
+        );
+      }
+    }
+  }
+  for (const jump of JUMPS) {
+    if (!hasJump(installed, jump))
+      drift.push(`the jump from ${jump.table} ${jump.chain} to ${jump.target} is gone`);
+  }
+  return drift;
 }
 
 /** The restore input that makes the node route by `table`, given what is installed now. */
@@ -75,10 +114,7 @@ export function renderRestore(
     for (const c of stale) out.push(`-X ${c}`);
     for (const jump of JUMPS) {
       if (jump.table !== t) continue;
-      const present = installed.jumps[t].some(
-        (line) => line.startsWith(`-A ${jump.chain} `) && line.endsWith(`-j ${jump.target}`),
-      );
-      if (!present) out.push(`-I ${jump.chain} 1 ${jump.spec} -j ${jump.target}`);
+      if (!hasJump(installed, jump)) out.push(`-I ${jump.chain} 1 ${jump.spec} -j ${jump.target}`);
     }
     out.push('COMMIT');
   }
