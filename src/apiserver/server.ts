@@ -1,7 +1,9 @@
+import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { ResourceRegistry, ResourceType } from '../api/index.ts';
 import type { Backend } from '../store/index.ts';
 import type { TokenAuthenticator } from './auth.ts';
@@ -55,6 +57,13 @@ export interface ApiServerOptions {
   serviceCIDR?: string;
   /** The address pods reach this server at (the `kubernetes` service endpoints). */
   advertiseAddress?: string;
+  /**
+   * Also serve plain HTTP on this unix socket, for the components of this very process
+   * (controllers, scheduler, local agent). Same handler, authentication and rules as the
+   * HTTPS port; what it saves is TLS and TCP on every request and watch event. The socket
+   * is made readable by its owner only.
+   */
+  localSocketPath?: string;
   log?: (level: 'info' | 'warn' | 'error', message: string, err?: unknown) => void;
 }
 
@@ -69,6 +78,7 @@ export class ApiServer {
   readonly #stores = new Map<ResourceType, ResourceStore>();
   readonly #openapi: OpenApiDocuments;
   readonly #server: https.Server;
+  #local: http.Server | undefined;
   readonly #nodeProxy: NodeProxy;
   readonly serviceAllocations: ServiceAllocations;
   readonly #serviceHooks: WriteHooks;
@@ -186,6 +196,7 @@ export class ApiServer {
     });
     const port = (this.#server.address() as AddressInfo).port;
     this.#url = `https://127.0.0.1:${port}`;
+    if (this.opts.localSocketPath) await this.#listenLocal(this.opts.localSocketPath);
     const core = (resource: string) => this.storeFor(this.opts.registry.get('', 'v1', resource)!);
     this.#kubernetesService = new KubernetesService({
       services: core('services'),
@@ -204,6 +215,34 @@ export class ApiServer {
     this.#ready = true;
   }
 
+  async #listenLocal(socketPath: string): Promise<void> {
+    // A socket file left by a process that died is in the way; one that answers is not ours
+    // to take (another wharf on this data dir), and listen() reports that.
+    if (fs.existsSync(socketPath) && !(await answers(socketPath))) fs.rmSync(socketPath);
+    const local = http.createServer(
+      { requestTimeout: 0, keepAliveTimeout: 65_000 },
+      (req, res) => void this.#handle(req, res),
+    );
+    local.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      local.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(`${socketPath} is served by another process (is wharf already running?)`)
+            : err,
+        ),
+      );
+      local.listen(socketPath, () => resolve());
+    });
+    fs.chmodSync(socketPath, 0o600);
+    this.#local = local;
+  }
+
+  /** The unix socket this server also answers on, when it was asked to. */
+  get localSocketPath(): string | undefined {
+    return this.#local ? this.opts.localSocketPath : undefined;
+  }
+
   async close(): Promise<void> {
     this.#ready = false;
     this.#repair.close();
@@ -213,10 +252,17 @@ export class ApiServer {
         this.#log('warn', 'could not withdraw the kubernetes endpoints', err),
       );
     this.cache.stop();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    const servers: (http.Server | https.Server)[] = [this.#server];
+    if (this.#local) servers.push(this.#local);
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   async #bootstrap(): Promise<void> {
@@ -414,4 +460,16 @@ export class ApiServer {
     }
     return sendText(res, ok ? 200 : 500, ok ? 'ok' : 'readyz check failed');
   }
+}
+
+/** Whether something accepts connections on the unix socket at `socketPath`. */
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const conn = net.connect(socketPath);
+    conn.once('connect', () => {
+      conn.destroy();
+      resolve(true);
+    });
+    conn.once('error', () => resolve(false));
+  });
 }

@@ -103,6 +103,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       host: opts.host,
       port: opts.port,
       nodeProxyToken: joinSecret,
+      ...localSocketOf(dataDir),
       ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
       ...advertiseAddressOf(opts.host),
     });
@@ -132,11 +133,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     rotation.unref();
     cleanups.unshift(() => clearInterval(rotation));
     const url = apiserver.url;
+    // The components of this process talk to the API server over its local socket.
+    const local = apiserver.localSocketPath ? { socketPath: apiserver.localSocketPath } : {};
     const client = new RestClient({
       server: url,
       token,
       caPem: tls.caPem,
       userAgent: 'wharf-control-plane',
+      ...local,
     });
     cleanups.unshift(() => client.close());
     await step(
@@ -171,6 +175,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         token,
         caPem: tls.caPem,
         host: os.hostname(),
+        ...local,
       });
       cleanups.unshift(() => thread.stop());
     });
@@ -256,6 +261,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     for (const c of cleanups) await c();
     throw err;
   }
+}
+
+/**
+ * Where the API server's local socket goes: in the data dir, unless that path is longer
+ * than a unix socket address may be (108 bytes), when the components use HTTPS instead.
+ */
+function localSocketOf(dataDir: string): { localSocketPath?: string } {
+  const socketPath = path.join(path.resolve(dataDir), 'apiserver.sock');
+  return Buffer.byteLength(socketPath) < 104 ? { localSocketPath: socketPath } : {};
 }
 
 /**

@@ -26,6 +26,11 @@ export interface RestClientOptions {
   userAgent?: string;
   /** Bound on every non-watch request; default 60 s. */
   timeoutMs?: number;
+  /**
+   * The API server's local unix socket (plain HTTP), for components running in the API
+   * server's own process; `server` still names the server for messages.
+   */
+  socketPath?: string;
 }
 
 export interface ListMeta {
@@ -107,6 +112,7 @@ export class RestClient {
       caPem: opts.caPem,
       userAgent: opts.userAgent ?? 'wharf-client',
       timeoutMs: opts.timeoutMs ?? 60_000,
+      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
     });
   }
 

@@ -20,6 +20,8 @@ export interface TransportOptions {
   userAgent: string;
   /** Bound on a whole non-streaming request, from connect to last byte. */
   timeoutMs: number;
+  /** Talk plain HTTP over this unix socket instead (see RestClientOptions.socketPath). */
+  socketPath?: string;
 }
 
 export interface RequestSpec {
@@ -41,7 +43,7 @@ export class Transport {
     this.#opts = opts;
     this.#base = new URL(opts.server);
     this.#agent =
-      this.#base.protocol === 'http:'
+      this.#base.protocol === 'http:' || opts.socketPath
         ? new http.Agent({ keepAlive: true })
         : new https.Agent({ keepAlive: true, ca: opts.caPem });
   }
@@ -97,14 +99,24 @@ export class Transport {
       headers['Content-Type'] = spec.contentType ?? 'application/json';
       headers['Content-Length'] = String(payload.length);
     }
-    const mod = url.protocol === 'http:' ? http : https;
+    const socketPath = this.#opts.socketPath;
+    const mod = url.protocol === 'http:' || socketPath ? http : https;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, {
-        method: spec.method,
-        headers,
-        agent: this.#agent,
-        signal: spec.signal,
-      });
+      const req = socketPath
+        ? http.request({
+            socketPath,
+            path: url.pathname + url.search,
+            method: spec.method,
+            headers,
+            agent: this.#agent,
+            signal: spec.signal,
+          })
+        : mod.request(url, {
+            method: spec.method,
+            headers,
+            agent: this.#agent,
+            signal: spec.signal,
+          });
       let timer: NodeJS.Timeout | undefined;
       if (timeoutMs > 0) {
         timer = setTimeout(() => {

@@ -13,6 +13,8 @@ export interface SchedulerThreadOptions {
   token: string;
   caPem: string;
   host: string;
+  /** The API server's local socket, when the scheduler runs in its process. */
+  socketPath?: string;
 }
 
 export const SCHEDULER_ROLE = 'wharf-scheduler';
@@ -49,6 +51,7 @@ export async function schedulerThreadMain(): Promise<void> {
     token: opts.token,
     caPem: opts.caPem,
     userAgent: 'wharf-scheduler',
+    ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
   });
   const stop = runWhileLeading(client, 'wharf-scheduler', stderrLogger, async (leading) => {
     await runScheduler(client, stderrLogger, opts.host, leading);
