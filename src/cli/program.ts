@@ -31,7 +31,7 @@ const networkOptions = (cmd: Command) =>
   cmd
     .option(
       '--service-cidr <cidr>',
-      'range cluster IPs come from (must match on every node)',
+      'range cluster IPs come from (must match on every node; `wharf up` without root: 127.96.0.0/16)',
       '10.96.0.0/12',
     )
     .addOption(
@@ -90,20 +90,25 @@ export function buildProgram(): Command {
       program.command('up').description('start an all-in-one cluster in the foreground'),
     ),
   ).action(
-    async (o: {
-      dataDir: string;
-      port: number;
-      host: string;
-      store?: string;
-      tlsSan: string[];
-      writeKubeconfig: boolean;
-      runtime: 'auto' | 'docker' | 'process';
-      nodeName?: string;
-      serviceCidr: string;
-      proxyMode: 'auto' | 'kernel' | 'userspace';
-      clusterDomain: string;
-    }) => {
-      await runUp(o);
+    async (
+      o: {
+        dataDir: string;
+        port: number;
+        host: string;
+        store?: string;
+        tlsSan: string[];
+        writeKubeconfig: boolean;
+        runtime: 'auto' | 'docker' | 'process';
+        nodeName?: string;
+        serviceCidr: string;
+        proxyMode: 'auto' | 'kernel' | 'userspace';
+        clusterDomain: string;
+      },
+      cmd: Command,
+    ) => {
+      // Only a range the user chose is kept; otherwise runUp picks one this node can serve.
+      const chosen = cmd.getOptionValueSource('serviceCidr') !== 'default';
+      await runUp({ ...o, serviceCidr: chosen ? o.serviceCidr : undefined });
     },
   );
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startControlPlane } from './control-plane.ts';
 import { lockDataDir } from './data-dir.ts';
-import type { ProxyModeChoice } from '../network/index.ts';
+import { defaultServiceCIDR, type ProxyModeChoice } from '../network/index.ts';
 import { mergeIntoUserKubeconfig } from './kubeconfig.ts';
 
 // `wharf up`: the whole cluster in the foreground. One progress line per component, one
@@ -19,6 +19,7 @@ export interface UpOptions {
   runtime?: 'auto' | 'docker' | 'process';
   nodeMonitorGracePeriod?: number;
   nodeName?: string;
+  /** Absent: 10.96.0.0/12, or without root a loopback range (see defaultServiceCIDR). */
   serviceCidr?: string;
   proxyMode?: ProxyModeChoice;
   clusterDomain?: string;
@@ -30,6 +31,10 @@ export async function runUp(opts: UpOptions): Promise<void> {
   const out = (line: string) => process.stdout.write(line + '\n');
   out(`wharf: starting a cluster in ${dataDir}`);
   const unlock = lockDataDir(dataDir);
+  // This node is the cluster's first: its reach decides where cluster IPs can come from.
+  const fallback = opts.runtime && !opts.serviceCidr ? defaultServiceCIDR() : undefined;
+  if (fallback) out(`  ${fallback.why}`);
+  const serviceCidr = opts.serviceCidr ?? fallback?.cidr;
   let cp;
   try {
     cp = await startControlPlane({
@@ -39,7 +44,7 @@ export async function runUp(opts: UpOptions): Promise<void> {
       storeUrl: opts.store,
       tlsSans: opts.tlsSan,
       progress: out,
-      ...(opts.serviceCidr ? { serviceCIDR: opts.serviceCidr } : {}),
+      ...(serviceCidr ? { serviceCIDR: serviceCidr } : {}),
       ...(opts.nodeMonitorGracePeriod !== undefined
         ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriod }
         : {}),

@@ -1,7 +1,9 @@
-// The node's service networking: service proxy and cluster DNS.
+// The node's service networking: service proxy and cluster DNS, and the service range a
+// node without root can serve.
 export {
   startNodeNetwork,
   type NodeNetwork,
   type NodeNetworkOptions,
   type ProxyModeChoice,
 } from './node-network.ts';
+export { defaultServiceCIDR, LOOPBACK_SERVICE_CIDR } from './service-cidr.ts';

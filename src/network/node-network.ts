@@ -9,6 +9,7 @@ import {
 } from './dns/index.ts';
 import { newIptablesDataPlane, ServiceProxy, type DataPlane } from './proxy/index.ts';
 import { newUserspaceDataPlane } from './proxy/userspace/index.ts';
+import { canBindServiceCIDR, isRoot, lowestBindablePort } from './service-cidr.ts';
 
 // What every node runs for services: the service proxy (kernel rules as root, sockets
 // otherwise) and the node's cluster DNS on the pod network's gateway, where the node's
@@ -44,7 +45,8 @@ export interface NodeNetwork {
   close(): Promise<void>;
 }
 
-const isRoot = () => process.getuid?.() === 0;
+/** The `kubernetes` service's port: pods reach the API server through it. */
+const API_SERVICE_PORT = 443;
 
 export async function startNodeNetwork(opts: NodeNetworkOptions): Promise<NodeNetwork> {
   const { log } = opts;
@@ -94,11 +96,23 @@ export async function startNodeNetwork(opts: NodeNetworkOptions): Promise<NodeNe
     throw err;
   }
   progress(`  service proxy (${mode}) routing ${proxy.table?.services.length ?? 0} service ports`);
+  const lowest = mode === 'userspace' ? lowestBindablePort() : 0;
+  const bindable = mode === 'kernel' || canBindServiceCIDR(opts.serviceCIDR);
+  if (!bindable) {
+    progress(
+      `  cluster IPs (${opts.serviceCIDR}) are not served on this node: without root the user-space proxy binds only loopback addresses (127.0.0.0/8); node ports still work`,
+    );
+  } else if (lowest > 0) {
+    progress(
+      `  service ports below ${lowest} are not served: binding them needs root (or sysctl net.ipv4.ip_unprivileged_port_start)`,
+    );
+  }
   let closed: Promise<void> | undefined;
   return {
     proxyMode: mode,
-    // Without root the user-space proxy can only bind cluster IPs on loopback.
-    routesClusterIPs: mode === 'kernel' || isRoot() || opts.serviceCIDR.startsWith('127.'),
+    // Pods reach the API server by the `kubernetes` service only where its address and
+    // port can be bound: without root, a loopback range and an unprivileged 443.
+    routesClusterIPs: bindable && lowest <= API_SERVICE_PORT,
     dnsServers: dns ? dns.addresses.filter((a) => a.port === 53).map((a) => a.host) : [],
     dns,
     proxy,

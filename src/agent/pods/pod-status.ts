@@ -218,7 +218,10 @@ export function podStatus(pod: Pod, view: PodView): PodStatus {
   };
   if (inits.length > 0) status.initContainerStatuses = inits;
   else delete status.initContainerStatuses;
-  const ips = spec.hostNetwork ? [view.hostIP] : view.podIPs;
+  // A sandbox without a network of its own (the process runtime without root) shares the
+  // node's, as a hostNetwork pod does: its address is the node's, or no endpoint has one.
+  const sharesHost = spec.hostNetwork || (view.sandboxReady && view.podIPs.length === 0);
+  const ips = sharesHost ? [view.hostIP] : view.podIPs;
   if (ips.length > 0) {
     status.podIP = ips[0];
     status.podIPs = ips.map((ip) => ({ ip }));
