@@ -23,3 +23,4 @@ export {
   QuantityError,
   type Quantity,
 } from './quantity.ts';
+export { cloneJson } from './clone.ts';

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../api/index.ts';
-import { apiVersionOf } from '../../api/index.ts';
+import { apiVersionOf, cloneJson } from '../../api/index.ts';
 import { StatusError, badRequest } from '../errors.ts';
 import { timestamp } from '../storage/object-meta.ts';
 import type { ResourceStore, WriteContext } from '../storage/resource-store.ts';
@@ -72,7 +72,7 @@ export async function applyServerSide(
     exists = false;
   }
   if (!exists && !subresource) {
-    const obj = structuredClone(config);
+    const obj = cloneJson(config);
     obj.metadata = {
       ...(obj.metadata ?? {}),
       name,
@@ -179,7 +179,7 @@ export function mergeApplied(
   if (!Array.isArray(applied)) return applied;
   const sem = lookup(path);
   const base = Array.isArray(live) ? [...live] : [];
-  if (!sem || sem.listType === 'atomic') return structuredClone(applied);
+  if (!sem || sem.listType === 'atomic') return cloneJson(applied);
   if (sem.listType === 'set') {
     for (const v of applied)
       if (!base.some((b) => JSON.stringify(b) === JSON.stringify(v))) base.push(v);
@@ -193,7 +193,7 @@ export function mergeApplied(
         isPlainObject(b) && keys.every((k) => JSON.stringify(b[k]) === JSON.stringify(item[k])),
     );
     if (at >= 0) base[at] = mergeApplied(base[at], item, lookup, path);
-    else base.push(structuredClone(item));
+    else base.push(cloneJson(item));
   }
   return base;
 }

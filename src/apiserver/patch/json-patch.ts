@@ -1,3 +1,4 @@
+import { cloneJson } from '../../api/index.ts';
 import fastJsonPatch from 'fast-json-patch';
 import { StatusError, badRequest } from '../errors.ts';
 
@@ -21,7 +22,7 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
     }
   }
   try {
-    return applyPatch(structuredClone(target), patch, true, false, true).newDocument;
+    return applyPatch(cloneJson(target), patch, true, false, true).newDocument;
   } catch (err) {
     if (err instanceof JsonPatchError) {
       if (err.name === 'TEST_OPERATION_FAILED') {

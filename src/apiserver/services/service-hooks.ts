@@ -1,3 +1,4 @@
+import { cloneJson } from '../../api/index.ts';
 import type { FieldError, KubeObject } from '../../api/index.ts';
 import { invalid } from '../../api/validation/field.ts';
 import { goSlice } from '../../api/validation/go-format.ts';
@@ -225,7 +226,7 @@ export function serviceWriteHooks(alloc: ServiceAllocations): WriteHooks {
     async beginUpdate(next, current, dryRun): Promise<HookResult> {
       const owner = ownerOf(current);
       const spec = specOf(next);
-      const old = specOf(structuredClone(current));
+      const old = specOf(cloneJson(current));
       dropTypeDependentFields(spec, old);
       carryOverAllocatedValues(spec, old);
       const { errors, taken } = await assign(spec, old, owner, dryRun);
@@ -247,7 +248,7 @@ export function serviceWriteHooks(alloc: ServiceAllocations): WriteHooks {
 
     async afterDelete(svc): Promise<void> {
       const owner = ownerOf(svc);
-      const spec = specOf(structuredClone(svc));
+      const spec = specOf(cloneJson(svc));
       for (const ip of ipsOf(spec)) await alloc.releaseIP(ip, owner);
       for (const p of [...nodePortsOf(spec), ...healthPortOf(spec)])
         await alloc.releasePort(p, owner);

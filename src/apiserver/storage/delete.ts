@@ -1,3 +1,4 @@
+import { cloneJson } from '../../api/index.ts';
 import type { KubeObject } from '../../api/index.ts';
 import { isStoreError } from '../../store/index.ts';
 import { StatusError, badRequest, conflict } from '../errors.ts';
@@ -74,7 +75,7 @@ export async function deleteObject(
       );
     }
 
-    const next = structuredClone(current);
+    const next = cloneJson(current);
     const nm = meta(next);
     const finalizers = new Set(nm.finalizers ?? []);
     const policy = opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : undefined);

@@ -1,5 +1,5 @@
 import type { KubeObject, ResourceType } from '../../api/index.ts';
-import { apiVersionOf } from '../../api/index.ts';
+import { apiVersionOf, cloneJson } from '../../api/index.ts';
 import { isStoreError, type Backend } from '../../store/index.ts';
 import {
   MODIFIED,
@@ -116,7 +116,7 @@ export class ResourceStore {
   }
 
   async create(namespace: string, input: KubeObject, ctx: WriteContext): Promise<KubeObject> {
-    const obj = structuredClone(input);
+    const obj = cloneJson(input);
     this.#checkTypeMeta(obj);
     this.#checkNamespace(obj, namespace);
     const m = meta(obj);
@@ -187,7 +187,7 @@ export class ResourceStore {
     ctx: WriteContext,
     subresource = '',
   ): Promise<{ object: KubeObject; created: boolean }> {
-    const obj = structuredClone(input);
+    const obj = cloneJson(input);
     this.#checkTypeMeta(obj);
     this.#checkNamespace(obj, namespace);
     const m = meta(obj);
@@ -224,12 +224,12 @@ export class ResourceStore {
   /** The object a PUT leaves: request body plus what the client may not change. */
   #merge(current: KubeObject, incoming: KubeObject, subresource: string): KubeObject {
     if (subresource === 'status') {
-      const next = structuredClone(current);
-      next.status = structuredClone(incoming.status);
+      const next = cloneJson(current);
+      next.status = cloneJson(incoming.status);
       return next;
     }
-    const next = structuredClone(incoming);
-    if (this.type.hasStatus) next.status = structuredClone(current.status);
+    const next = cloneJson(incoming);
+    if (this.type.hasStatus) next.status = cloneJson(current.status);
     return next;
   }
 
@@ -271,7 +271,7 @@ export class ResourceStore {
       let begun = NO_HOOK_RESULT;
       let committed = false;
       try {
-        const next = mutate(structuredClone(current));
+        const next = mutate(cloneJson(current));
         this.#checkTypeMeta(next);
         this.#checkNamespace(next, namespace);
         this.#keepSystemFields(current, next);

@@ -9,7 +9,7 @@ import { decodeObject } from './codec.ts';
 // caught up with the store's current revision and is then served without touching the
 // store (consistent reads from cache, as kube-apiserver 1.31+ does).
 //
-// Objects held here are shared by every reader: never mutate them (structuredClone first).
+// Objects held here are shared by every reader: never mutate them (copy with cloneJson first).
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
