@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerResources } from '../types.ts';
@@ -56,13 +56,17 @@ export async function probeCgroups(instanceDirName: string): Promise<Cgroups> {
   return { version: 1, instanceDirs: dirs };
 }
 
+/** Where a container's groups are (or will be): recorded before they are made. */
+export function containerCgroups(cgroups: Cgroups, id: string): ContainerCgroups {
+  return { version: cgroups.version, dirs: cgroups.instanceDirs.map((d) => join(d, id)) };
+}
+
 /** Creates a container's groups with its limits. Requests only weigh cpu (shares). */
 export async function createContainerCgroups(
-  cgroups: Cgroups,
-  id: string,
+  planned: ContainerCgroups,
   resources: ContainerResources,
-): Promise<ContainerCgroups> {
-  const dirs = cgroups.instanceDirs.map((d) => join(d, id));
+): Promise<void> {
+  const { dirs } = planned;
   for (const dir of dirs) await mkdir(dir, { recursive: true });
   const write = (dir: string, file: string, value: string | number) =>
     writeFile(join(dir, file), String(value));
@@ -75,7 +79,7 @@ export async function createContainerCgroups(
     : undefined;
   const memory = resources.memoryLimitBytes;
   try {
-    if (cgroups.version === 2) {
+    if (planned.version === 2) {
       const [dir] = dirs as [string];
       if (memory) await write(dir, 'memory.max', memory);
       if (memory && existsSync(join(dir, 'memory.swap.max')))
@@ -98,10 +102,9 @@ export async function createContainerCgroups(
       if (shares) await write(cpuDir, 'cpu.shares', shares);
     }
   } catch (err) {
-    await removeCgroups({ version: cgroups.version, dirs });
+    await removeCgroups(planned);
     throw err;
   }
-  return { version: cgroups.version, dirs };
 }
 
 /** Whether the kernel's OOM killer acted in the container's memory group. */

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stderrLogger, type Logger } from '../../../client/index.ts';
@@ -20,7 +20,7 @@ import {
 } from '../types.ts';
 import { attachProcess } from './attach.ts';
 import { containerRecord, containerStatus } from './containers.ts';
-import { createContainerCgroups, killCgroup, removeCgroups } from './cgroups.ts';
+import { containerCgroups, createContainerCgroups, killCgroup, removeCgroups } from './cgroups.ts';
 import type { CniNetwork } from './cni.ts';
 import { execInContainer } from './exec.ts';
 import { probeProcessHost, type ProcessHost } from './host.ts';
@@ -172,6 +172,7 @@ class ProcessDriver implements RuntimeDriver {
     // The pod's own /etc files first: a volume the pod mounts at the same path wins.
     const withEtc = { ...spec, mounts: [...(sandbox.etcMounts ?? []), ...spec.mounts] };
     const record = containerRecord(this.#store.instance, id, sandbox, withEtc, can);
+    if (this.#host.cgroups) record.cgroups = containerCgroups(this.#host.cgroups, id);
     const dir = this.#store.containerDir(id);
     await mkdir(join(dir, FILES.work), { recursive: true });
     if (record.stdin || record.tty) {
@@ -213,10 +214,15 @@ class ProcessDriver implements RuntimeDriver {
     let launched;
     try {
       record.createdMountPoints = await createMountPoints(record.mounts);
-      if (this.#host.cgroups) {
-        record.cgroups = await createContainerCgroups(this.#host.cgroups, id, record.resources);
+      // What a crash from here on must clean up is on record: the cgroups are since
+      // createContainer (unless an older agent created it), mount points made just now.
+      let unrecorded = record.createdMountPoints.length > 0;
+      if (this.#host.cgroups && !record.cgroups) {
+        record.cgroups = containerCgroups(this.#host.cgroups, id);
+        unrecorded = true;
       }
-      await this.#store.writeContainer(record); // a crash from here on still cleans up
+      if (unrecorded) await this.#store.writeContainer(record);
+      if (record.cgroups) await createContainerCgroups(record.cgroups, record.resources);
       // The output files are watched before the process can write to them (see watch.ts).
       for (const file of [FILES.stdout, FILES.stderr]) {
         await writeFile(join(dir, file), '', { flag: 'a' });

@@ -1,10 +1,10 @@
-import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm, writeFile } from './fs-calls.ts';
 
 // Pod addresses, kept exactly as the CNI host-local plugin keeps them, in its directory
 // (/var/lib/cni/networks/<network>): one file per address in use, named by the address,
-// holding "<container id>\r\n<interface>", created with O_EXCL, and the last address
-// handed out in `last_reserved_ip.0`. O_EXCL makes a claim atomic without host-local's
+// holding "<container id>\r\n<interface>", created with O_EXCL, and where the round
+// stands in `last_reserved_ip.0`. O_EXCL makes a claim atomic without host-local's
 // lock file, so agents of this version, older agents (which ran host-local itself) and
 // host-local's own DEL all share one pool on a machine and never hand out an address twice.
 //
@@ -56,6 +56,7 @@ export class AddressPool {
   /** Offset of the last address handed out (or found reserved); read from disk once. */
   #cursor?: Promise<number>;
   #last = 0;
+  #noted = Promise.resolve();
 
   constructor(networkName: string, subnet: string, root = HOST_LOCAL_DIR) {
     this.dir = join(root, networkName);
@@ -73,7 +74,12 @@ export class AddressPool {
       this.#last = this.#last >= size - 2 || this.#last < 2 ? 2 : this.#last + 1;
       const address = toAddress(base + this.#last);
       if (await this.#claim(address, `${containerId}${LINE_BREAK}${ifname}`)) {
-        await writeFile(join(this.dir, LAST_RESERVED), address).catch(() => undefined);
+        // The cursor, written one write after the other: the file ends with how far this
+        // pool got, whichever allocation finishes last.
+        const file = join(this.dir, LAST_RESERVED);
+        const cursor = () => toAddress(base + this.#last);
+        this.#noted = this.#noted.then(() => writeFile(file, cursor()).catch(() => undefined));
+        await this.#noted;
         return address;
       }
     }
@@ -98,19 +104,13 @@ export class AddressPool {
   }
 
   async #claim(address: string, holder: string): Promise<boolean> {
+    const file = join(this.dir, address);
     try {
-      const file = await open(join(this.dir, address), 'wx', 0o600);
-      try {
-        await file.writeFile(holder);
-      } catch (err) {
-        await rm(join(this.dir, address), { force: true });
-        throw err;
-      } finally {
-        await file.close();
-      }
+      await writeFile(file, holder, { flag: 'wx', mode: 0o600 });
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      await rm(file, { force: true }); // created, yet not written
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import type {
   ContainerResources,
@@ -117,19 +117,40 @@ export function instanceDirName(instance: string): string {
   return `i-${createHash('sha256').update(instance).digest('hex').slice(0, 24)}`;
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+// What this process last wrote or read of each record, by path: the files are the truth,
+// but reading one back costs four trips to the file system's thread pool, and a pod's
+// start reads its records a dozen times. Only this process writes them (one agent per
+// state directory); drivers of one instance in one process share the cache, as they
+// share the files. Kept as JSON text, so every read returns an object of its own.
+const recordCache = new Map<string, string>();
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const text = JSON.stringify(value, null, 2);
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, path);
+  await writeFile(tmp, text);
+  // Cached before the rename: a removal that ends meanwhile then either deleted the
+  // entry after this or made the rename fail, never leaves a removed record cached.
+  recordCache.set(path, text);
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    recordCache.delete(path);
+    throw err;
+  }
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+  let text = recordCache.get(path);
+  if (text === undefined) {
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    recordCache.set(path, text);
   }
+  return JSON.parse(text) as T;
 }
 
 export class RecordStore {
@@ -188,7 +209,10 @@ export class RecordStore {
   }
 
   async deleteSandbox(id: string): Promise<void> {
-    if (ID.test(id)) await rm(join(this.#sandboxes, `${id}.json`), { force: true });
+    if (!ID.test(id)) return;
+    const path = join(this.#sandboxes, `${id}.json`);
+    await rm(path, { force: true });
+    recordCache.delete(path);
   }
 
   async listSandboxes(): Promise<SandboxRecord[]> {
@@ -210,7 +234,9 @@ export class RecordStore {
   }
 
   async deleteContainer(id: string): Promise<void> {
-    if (ID.test(id)) await rm(this.containerDir(id), { recursive: true, force: true });
+    if (!ID.test(id)) return;
+    await rm(this.containerDir(id), { recursive: true, force: true });
+    recordCache.delete(this.containerFile(id, FILES.state));
   }
 
   async listContainers(): Promise<ContainerRecord[]> {
