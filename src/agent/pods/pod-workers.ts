@@ -4,6 +4,7 @@ import { isNotFound, WorkQueue } from '../../client/index.ts';
 import type { Container, Pod } from '../k8s-types.ts';
 import type { ProbeManager } from '../probes/probe-manager.ts';
 import { runProbe } from '../probes/run-probe.ts';
+import { MAX_PODS } from '../node/node-object.ts';
 import type { ContainerStatus, RuntimeDriver } from '../runtime/types.ts';
 import { RestartBackoff } from './backoff.ts';
 import { gracePeriodSeconds, newPodRecord, noteContainer, type PodRecord } from './pod-record.ts';
@@ -12,12 +13,16 @@ import type { PodConfig, PodEvents } from './start-container.ts';
 import { PodSyncer, type PodVolumes } from './sync-pod.ts';
 
 // The kubelet's pod workers: one record per pod bound to this node, synced one pass at a
-// time per pod (the work queue never hands out a key twice at once) by a few workers in
-// parallel. After each pass the pod's status is written if it changed; a pod being
-// deleted is stopped within its grace period, its final status written, and then the
-// API object is removed (grace 0) — the kubelet's half of graceful deletion.
+// time per pod (the work queue never hands out a key twice at once) by as many workers in
+// parallel as a node holds pods, as the kubelet has a goroutine per pod: a pod waiting
+// for a worker while others start would add their start to its own. After each pass the
+// pod's status is written if it changed; a pod being deleted is stopped within its grace
+// period, its final status written, and then the API object is removed (grace 0) — the
+// kubelet's half of graceful deletion.
 
 const FINISHED_LIMIT = 10_000;
+/** The node's pod capacity: no pod waits for another to get a worker. */
+const WORKERS = MAX_PODS;
 
 export const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 
@@ -169,7 +174,7 @@ export class PodWorkers {
         }
       }
     };
-    await Promise.all(Array.from({ length: this.#opts.workers ?? 32 }, worker));
+    await Promise.all(Array.from({ length: this.#opts.workers ?? WORKERS }, worker));
     this.#probes.stopAll();
   }
 
