@@ -26,7 +26,9 @@ export { fromKubeconfig, loadKubeconfig } from './kubeconfig.ts';
 export { WorkQueue, type WorkQueueOptions } from './workqueue.ts';
 export {
   defaultControllerRateLimiter,
+  BucketRateLimiter,
   ItemExponentialRateLimiter,
+  MaxOfRateLimiter,
   type RateLimiter,
 } from './rate-limiter.ts';
 export { Informer, type EventHandler, type InformerOptions } from './informer.ts';

@@ -3,10 +3,24 @@ import type { Logger, WorkQueue } from '../client/index.ts';
 // The worker loop every controller runs (sample-controller's processNextWorkItem): take a
 // key, reconcile it, forget its back-off on success, re-queue it rate-limited on failure,
 // and always mark it done so the queue may hand it out again.
+//
+// How long a failing key is retried is each controller's choice, as in
+// kube-controller-manager: most (ReplicaSet, DaemonSet, Job, CronJob, GC, namespace, …)
+// retry forever with the queue's back-off; Deployment, Endpoints and EndpointSlice give a
+// key up after `maxRetries` (15) failures in a row (their handleErr), log it, and forget
+// its back-off, so that only a new event or resync brings it back.
 
 /** What a reconcile may ask for besides success: look again after `requeueAfterMs`. */
 export interface ReconcileResult {
   requeueAfterMs?: number;
+}
+
+export interface RetryPolicy {
+  /**
+   * Failures (counted by the queue's rate limiter) after which a key is dropped: the
+   * key is re-queued while `queue.numRequeues(key) < maxRetries`. Unset: retry forever.
+   */
+  maxRetries?: number;
 }
 
 export async function runWorkers<T>(
@@ -15,6 +29,7 @@ export async function runWorkers<T>(
   reconcile: (item: T) => Promise<ReconcileResult | void>,
   log: Logger,
   controller: string,
+  policy: RetryPolicy = {},
 ): Promise<void> {
   const worker = async () => {
     for (;;) {
@@ -25,15 +40,35 @@ export async function runWorkers<T>(
         queue.forget(item);
         if (result?.requeueAfterMs !== undefined) queue.addAfter(item, result.requeueAfterMs);
       } catch (err) {
-        log.warn(
-          { err, item, controller },
-          `${controller}: reconcile failed; retrying with back-off`,
-        );
-        queue.addRateLimited(item);
+        handleError(queue, item, err, log, controller, policy);
       } finally {
         queue.done(item);
       }
     }
   };
   await Promise.all(Array.from({ length: workers }, worker));
+}
+
+function handleError<T>(
+  queue: WorkQueue<T>,
+  item: T,
+  err: unknown,
+  log: Logger,
+  controller: string,
+  { maxRetries }: RetryPolicy,
+): void {
+  const retries = queue.numRequeues(item);
+  if (maxRetries === undefined || retries < maxRetries) {
+    log.warn(
+      { err, item, controller, retries },
+      `${controller}: reconcile failed; retrying with back-off`,
+    );
+    queue.addRateLimited(item);
+    return;
+  }
+  log.error(
+    { err, item, controller, retries },
+    `${controller}: reconcile failed ${retries + 1} times; dropping the key out of the queue`,
+  );
+  queue.forget(item);
 }

@@ -51,6 +51,12 @@ export interface DeploymentControllerOptions {
   queue?: WorkQueue<string>;
 }
 
+/**
+ * Failures in a row after which a deployment is dropped out of the queue (kube's
+ * maxRetries: back-offs of 5 ms … 82 s); a new event or resync brings it back.
+ */
+const MAX_RETRIES = 15;
+
 /** How soon a sync that lost a write to a newer object looks again. */
 export const CONFLICT_RECHECK_MS = 1000;
 
@@ -112,7 +118,9 @@ export class DeploymentController {
   async run(signal: AbortSignal, workers = 5): Promise<void> {
     if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
     signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, 'deployment');
+    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, 'deployment', {
+      maxRetries: MAX_RETRIES,
+    });
   }
 
   // Informer event handlers: they only enqueue. Public so tests can play events.

@@ -51,6 +51,11 @@ const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
 /** The API server writes these; the service has no selector, this is belt and braces. */
 const API_SERVER_ENDPOINTS = 'default/kubernetes';
 const COMPONENT = 'endpoint-controller';
+/**
+ * Failures in a row after which a service is dropped out of the queue (kube's
+ * maxRetries: back-offs of 5 ms … 82 s); a new event or resync brings it back.
+ */
+const MAX_RETRIES = 15;
 
 export interface EndpointsCaches {
   services: StoreReader;
@@ -135,7 +140,9 @@ export class EndpointsController {
     if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
     signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
     this.checkLeftoverEndpoints();
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT);
+    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT, {
+      maxRetries: MAX_RETRIES,
+    });
   }
 
   // Event handlers: they only enqueue. Public so tests can play events.

@@ -1,7 +1,10 @@
 import os from 'node:os';
 import type { KubeObject, ResourceRegistry } from '../../api/index.ts';
 import {
+  BucketRateLimiter,
   EventRecorder,
+  ItemExponentialRateLimiter,
+  MaxOfRateLimiter,
   objectKey,
   realClock,
   WorkQueue,
@@ -49,6 +52,11 @@ const COMPONENT = 'endpointslice-controller';
 /** --max-endpoints-per-slice. */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
 const SLICE_CHANGE_DELAY_MS = 1000;
+/**
+ * Failures in a row after which a service is dropped out of the queue (kube's
+ * maxRetries); with this controller's back-off (1 s doubling to 1000 s) that is hours.
+ */
+const MAX_RETRIES = 15;
 /** Slices by the key of the service they belong to (their service-name label). */
 const BY_SERVICE = 'endpointslice/service';
 
@@ -89,7 +97,7 @@ export class EndpointSliceController {
   ) {
     this.#client = client;
     this.#log = log;
-    this.#queue = opts.queue ?? new WorkQueue<string>({ clock: opts.clock ?? realClock });
+    this.#queue = opts.queue ?? sliceQueue(opts.clock ?? realClock);
     this.#events =
       opts.recorder ?? new EventRecorder(client as RestClient, COMPONENT, os.hostname(), log);
     this.#maxEndpointsPerSlice = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
@@ -139,7 +147,9 @@ export class EndpointSliceController {
   async run(signal: AbortSignal, workers = 5): Promise<void> {
     if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
     signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT);
+    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT, {
+      maxRetries: MAX_RETRIES,
+    });
   }
 
   // Event handlers: they only enqueue. Public so tests can play events.
@@ -223,4 +233,17 @@ export class EndpointSliceController {
       throw err;
     }
   }
+}
+
+/**
+ * client-go's default controller limiter with a per-item back-off from 1 s instead of
+ * 5 ms (kube's defaultSyncBackOff/maxSyncBackOff): a service sync can rewrite many slices,
+ * so failures must not hammer the API server.
+ */
+function sliceQueue(clock: Clock): WorkQueue<string> {
+  const rateLimiter = new MaxOfRateLimiter<string>(
+    new ItemExponentialRateLimiter<string>(1000, 1_000_000),
+    new BucketRateLimiter<string>(clock),
+  );
+  return new WorkQueue<string>({ clock, rateLimiter });
 }

@@ -3,6 +3,7 @@ import type { KubeObject, ResourceRegistry } from '../../api/index.ts';
 import { matchesLabels, selectorFromSpec } from '../../api/selectors/index.ts';
 import {
   EventRecorder,
+  ItemExponentialRateLimiter,
   isConflict,
   isNotFound,
   objectKey,
@@ -66,7 +67,10 @@ export class JobController {
     opts: JobControllerOptions = {},
   ) {
     const clock = opts.clock ?? realClock;
-    this.#queue = new WorkQueue<Work>({ clock });
+    // kube's job queues back off from DefaultJobApiBackOff (1 s) to MaxJobApiBackOff
+    // (1 min), without the overall bucket: a Job's sync is costly and 1000 s too long.
+    const rateLimiter = new ItemExponentialRateLimiter<Work>(1000, 60_000);
+    this.#queue = new WorkQueue<Work>({ clock, rateLimiter });
     this.#deps = {
       client,
       clock,

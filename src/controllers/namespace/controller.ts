@@ -1,6 +1,10 @@
 import type { KubeObject, ResourceRegistry } from '../../api/index.ts';
 import {
+  BucketRateLimiter,
   InformerFactory,
+  ItemExponentialRateLimiter,
+  MaxOfRateLimiter,
+  realClock,
   isConflict,
   isNotFound,
   WorkQueue,
@@ -27,7 +31,13 @@ const RECHECK_MS = 1000;
 
 export class NamespaceController {
   readonly #client: RestClient;
-  readonly #queue = new WorkQueue<string>();
+  // kube's nsControllerRateLimiter: a failing namespace is retried at least every minute.
+  readonly #queue = new WorkQueue<string>({
+    rateLimiter: new MaxOfRateLimiter<string>(
+      new ItemExponentialRateLimiter<string>(5, 60_000),
+      new BucketRateLimiter<string>(realClock),
+    ),
+  });
   readonly #log: Logger;
   readonly #factory: InformerFactory;
   readonly #contentTypes: ResourceRef[];
