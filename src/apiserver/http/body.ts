@@ -51,7 +51,7 @@ export function parseJsonObject(body: Buffer, what = 'request body'): Record<str
   } catch (err) {
     throw badRequest(`error decoding ${what}: ${describeJsonError(text, err)}`);
   }
-  return requireObject(checkDepth(value, what), what);
+  return requireObject(checkDepth(value, what, text.length), what);
 }
 
 export function parseJsonValue(body: Buffer, what = 'request body'): unknown {
@@ -62,23 +62,28 @@ export function parseJsonValue(body: Buffer, what = 'request body'): unknown {
   } catch (err) {
     throw badRequest(`error decoding ${what}: ${describeJsonError(text, err)}`);
   }
-  return checkDepth(value, what);
+  return checkDepth(value, what, text.length);
 }
 
-/** Walks the value without recursion and refuses nesting deeper than MAX_NESTING. */
-function checkDepth<T>(value: T, what: string): T {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > MAX_NESTING) {
-      throw badRequest(`error decoding ${what}: nested deeper than ${MAX_NESTING} levels`);
-    }
-    for (const child of Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
+/** Refuses values nested deeper than MAX_NESTING. */
+function checkDepth<T>(value: T, what: string, textLength = Infinity): T {
+  // Each level takes an opening and a closing bracket, so a short text cannot be deep.
+  if (textLength <= 2 * MAX_NESTING) return value;
+  if (tooDeep(value, 1)) {
+    throw badRequest(`error decoding ${what}: nested deeper than ${MAX_NESTING} levels`);
   }
   return value;
+}
+
+function tooDeep(v: unknown, depth: number): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (depth > MAX_NESTING) return true;
+  if (Array.isArray(v)) {
+    for (const item of v) if (tooDeep(item, depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) if (tooDeep((v as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
 }
 
 export function parseYamlObject(body: Buffer, what = 'request body'): Record<string, unknown> {

@@ -42,6 +42,16 @@ export interface StoreDeps {
 
 const MAX_RETRIES = 16;
 
+export interface UpdateOptions {
+  /** false for server-side assignments (binding a pod), which are not user updates. */
+  validateUpdate?: boolean;
+  /**
+   * false when the change is the server's own on a stored, hence defaulted, object:
+   * Kubernetes defaults what it decodes from a request, not what a subresource sets.
+   */
+  applyDefaults?: boolean;
+}
+
 export class ResourceStore {
   readonly type: ResourceType;
   readonly deps: StoreDeps;
@@ -250,7 +260,7 @@ export class ResourceStore {
     name: string,
     mutate: (current: KubeObject) => KubeObject,
     ctx: WriteContext,
-    opts: { validateUpdate?: boolean } = {},
+    opts: UpdateOptions = {},
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     let fromCache = true;
@@ -276,7 +286,7 @@ export class ResourceStore {
         this.#checkNamespace(next, namespace);
         this.#keepSystemFields(current, next);
         this.type.normalize?.(next);
-        this.deps.admission.applyDefaults(this.type, next);
+        if (opts.applyDefaults !== false) this.deps.admission.applyDefaults(this.type, next);
         const hooks = this.hooks;
         if (hooks?.beginUpdate) begun = await hooks.beginUpdate(next, current, ctx.dryRun);
         if (begun.errors.length > 0) throw this.#invalid(next, begun.errors);
@@ -307,7 +317,7 @@ export class ResourceStore {
     current: KubeObject,
     next: KubeObject,
     ctx: WriteContext,
-    opts: { validateUpdate?: boolean; stale: boolean },
+    opts: UpdateOptions & { stale: boolean },
   ): Promise<KubeObject | 'retry'> {
     const name = current.metadata?.name ?? '';
     if (this.type.tracksGeneration && !jsonEqual(specOf(current), specOf(next))) {
