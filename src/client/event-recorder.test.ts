@@ -302,4 +302,34 @@ describe('EventRecorder failures', () => {
     await recorder.flush();
     assert.equal(api.actions.length, 1);
   });
+
+  it('shutdown() writes what is queued, then closes', async () => {
+    const { api, clock, recorder } = setUp();
+    recorder.event(POD, 'Normal', 'Pulled', 'one');
+    await recorder.shutdown();
+    assert.equal(api.stored.size, 1);
+    assert.equal(clock.pendingTimers, 0, 'its deadline timer is cleared');
+    recorder.event(POD, 'Normal', 'Pulled', 'two');
+    await drain();
+    assert.equal(api.actions.length, 1, 'events after shutdown are ignored');
+  });
+
+  it('shutdown() gives up on writes that outlast its deadline', async () => {
+    const { api, clock, recorder } = setUp();
+    api.hold();
+    recorder.event(POD, 'Normal', 'Pulled', 'one');
+    let done = false;
+    const stopping = recorder.shutdown(2000).then(() => (done = true));
+    await drain();
+    clock.advance(1999);
+    await drain();
+    assert.equal(done, false, 'still waiting before the deadline');
+    clock.advance(1);
+    await stopping;
+    assert.equal(api.heldCalls, 1);
+    recorder.event(POD, 'Normal', 'Pulled', 'two');
+    api.release();
+    await recorder.flush();
+    assert.equal(api.actions.length, 1);
+  });
 });

@@ -31,6 +31,8 @@ const QUEUE_LIMIT = 1000;
 const CONCURRENCY = 4;
 const MAX_TRIES = 12;
 const RETRY_SLEEP_MS = 10_000;
+/** How long a stopping component waits for its last events by default. */
+export const EVENT_FLUSH_MS = 2000;
 
 /** The calls the recorder makes; a RestClient, or a fake in tests. */
 export type EventClient = Pick<RestClient, 'create' | 'patch'>;
@@ -148,6 +150,18 @@ export class EventRecorder {
     this.#closed.abort();
     this.#pending.clear();
     this.#settle();
+  }
+
+  /**
+   * What a component does as it stops, before its client closes: waits up to `timeoutMs`
+   * (on the recorder's clock) for queued events to be written, then closes. Never throws;
+   * idempotent.
+   */
+  async shutdown(timeoutMs = EVENT_FLUSH_MS): Promise<void> {
+    const timedOut = new AbortController();
+    await Promise.race([this.flush(), sleep(this.#clock, timeoutMs, timedOut.signal)]);
+    timedOut.abort(); // clears the timer when flush won
+    this.close();
   }
 
   #idle(): boolean {

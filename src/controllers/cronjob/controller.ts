@@ -45,6 +45,9 @@ export class CronJobController {
   readonly #queue: WorkQueue<string>;
   readonly #deps: CronJobDeps;
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: JobClient,
     _registry: ResourceRegistry | undefined,
@@ -61,7 +64,12 @@ export class CronJobController {
       localTimeZone: opts.localTimeZone ?? systemZone(),
       recorder:
         opts.recorder ??
-        new EventRecorder(client as RestClient, 'cronjob-controller', os.hostname(), log),
+        (this.#ownEvents = new EventRecorder(
+          client as RestClient,
+          'cronjob-controller',
+          os.hostname(),
+          log,
+        )),
     };
     if ('informerFor' in factory) {
       this.#factory = factory;
@@ -97,9 +105,20 @@ export class CronJobController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#deps.log, 'cronjob');
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      await runWorkers(
+        this.#queue,
+        workers,
+        (key) => this.reconcile(key),
+        this.#deps.log,
+        'cronjob',
+      );
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   /** One CronJob; exported for tests, which call it with seeded caches and a fake clock. */

@@ -52,6 +52,9 @@ export class DaemonSetController {
   readonly #expectations: Expectations;
   readonly #base: Omit<SyncContext, 'requeueAfter'>;
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: DaemonSetClient,
     registry: ResourceRegistry | undefined,
@@ -82,7 +85,8 @@ export class DaemonSetController {
       client,
       caches: this.#caches,
       events:
-        opts.recorder ?? new EventRecorder(client as RestClient, COMPONENT, os.hostname(), log),
+        opts.recorder ??
+        (this.#ownEvents = new EventRecorder(client as RestClient, COMPONENT, os.hostname(), log)),
       expectations: this.#expectations,
       failedPodsBackoff: new Backoff(clock),
       clock,
@@ -125,9 +129,14 @@ export class DaemonSetController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT);
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT);
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   // Informer event handlers: they only enqueue and settle expectations. Public so tests

@@ -71,6 +71,9 @@ export class DeploymentController {
   readonly #log: Logger;
   readonly #ctx: SyncContext;
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: DeploymentClient,
     registry: ResourceRegistry | undefined,
@@ -93,7 +96,12 @@ export class DeploymentController {
     for (const store of Object.values(this.#caches)) ensureIndex(store);
     const events =
       opts.recorder ??
-      new EventRecorder(client as RestClient, 'deployment-controller', os.hostname(), log);
+      (this.#ownEvents = new EventRecorder(
+        client as RestClient,
+        'deployment-controller',
+        os.hostname(),
+        log,
+      ));
     this.#ctx = { client, events, clock, log, replicaSets: this.#caches.replicaSets };
   }
 
@@ -116,11 +124,23 @@ export class DeploymentController {
   }
 
   async run(signal: AbortSignal, workers = 5): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, 'deployment', {
-      maxRetries: MAX_RETRIES,
-    });
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      await runWorkers(
+        this.#queue,
+        workers,
+        (key) => this.reconcile(key),
+        this.#log,
+        'deployment',
+        {
+          maxRetries: MAX_RETRIES,
+        },
+      );
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   // Informer event handlers: they only enqueue. Public so tests can play events.

@@ -312,6 +312,30 @@ describe('EndpointsController', () => {
   });
 });
 
+describe('EndpointsController stopping', () => {
+  it('writes the events of its own recorder before run() returns, and no later ones', async () => {
+    const services = new FakeStore([service('web')]);
+    const caches = { services, pods: new FakeStore([pod('p1')]), endpoints: new FakeStore() };
+    const { client, calls } = recordingClient({ endpoints: caches.endpoints }, (c) =>
+      c.resource === 'endpoints' ? new ApiError({ kind: 'Status', code: 500 }) : undefined,
+    );
+    const ec = new EndpointsController(client, undefined, caches, silent);
+    const stop = new AbortController();
+    const running = ec.run(stop.signal, 1);
+    await assert.rejects(ec.reconcile('ns/web'));
+    stop.abort();
+    await running;
+    const eventWrites = () => calls.filter((c) => c.resource === 'events');
+    assert.deepEqual(
+      eventWrites().map((c) => (c.body as { reason?: string }).reason),
+      ['FailedToCreateEndpoint'],
+    );
+    await assert.rejects(ec.reconcile('ns/web'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(eventWrites().length, 1, 'the recorder is closed');
+  });
+});
+
 describe('EndpointsController event handlers', () => {
   const web = service('web');
   const db = service('db', { selector: { app: 'db' } });

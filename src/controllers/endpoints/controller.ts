@@ -94,6 +94,9 @@ export class EndpointsController {
   readonly #staleVersions = new Map<string, string>();
   readonly #stale = new StaleRetry();
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: EndpointsClient,
     _registry: ResourceRegistry | undefined,
@@ -105,7 +108,8 @@ export class EndpointsController {
     this.#log = log;
     this.#queue = opts.queue ?? new WorkQueue<string>({ clock: opts.clock ?? realClock });
     this.#events =
-      opts.recorder ?? new EventRecorder(client as RestClient, COMPONENT, os.hostname(), log);
+      opts.recorder ??
+      (this.#ownEvents = new EventRecorder(client as RestClient, COMPONENT, os.hostname(), log));
     if ('informerFor' in factory) {
       this.#factory = factory;
       this.#caches = this.#watch(factory);
@@ -137,12 +141,17 @@ export class EndpointsController {
   }
 
   async run(signal: AbortSignal, workers = 5): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    this.checkLeftoverEndpoints();
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT, {
-      maxRetries: MAX_RETRIES,
-    });
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      this.checkLeftoverEndpoints();
+      await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT, {
+        maxRetries: MAX_RETRIES,
+      });
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   // Event handlers: they only enqueue. Public so tests can play events.

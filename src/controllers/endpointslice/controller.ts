@@ -88,6 +88,9 @@ export class EndpointSliceController {
   readonly #triggerTimes = new TriggerTimeTracker();
   readonly #stale = new StaleRetry();
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: SliceClient,
     _registry: ResourceRegistry | undefined,
@@ -99,7 +102,8 @@ export class EndpointSliceController {
     this.#log = log;
     this.#queue = opts.queue ?? sliceQueue(opts.clock ?? realClock);
     this.#events =
-      opts.recorder ?? new EventRecorder(client as RestClient, COMPONENT, os.hostname(), log);
+      opts.recorder ??
+      (this.#ownEvents = new EventRecorder(client as RestClient, COMPONENT, os.hostname(), log));
     this.#maxEndpointsPerSlice = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
     if ('informerFor' in factory) {
       this.#factory = factory;
@@ -145,11 +149,16 @@ export class EndpointSliceController {
   }
 
   async run(signal: AbortSignal, workers = 5): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT, {
-      maxRetries: MAX_RETRIES,
-    });
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT, {
+        maxRetries: MAX_RETRIES,
+      });
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   // Event handlers: they only enqueue. Public so tests can play events.

@@ -59,6 +59,9 @@ export class JobController {
   readonly #queue: WorkQueue<Work>;
   readonly #deps: JobDeps;
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: JobClient,
     _registry: ResourceRegistry | undefined,
@@ -77,7 +80,12 @@ export class JobController {
       log,
       recorder:
         opts.recorder ??
-        new EventRecorder(client as RestClient, 'job-controller', os.hostname(), log),
+        (this.#ownEvents = new EventRecorder(
+          client as RestClient,
+          'job-controller',
+          os.hostname(),
+          log,
+        )),
       expectations: new Expectations(() => clock.now()),
       finalizerExpectations: new FinalizerExpectations(),
       backoff: new BackoffStore(),
@@ -114,9 +122,14 @@ export class JobController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, workers, (item) => this.reconcile(item), this.#deps.log, 'job');
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      await runWorkers(this.#queue, workers, (item) => this.reconcile(item), this.#deps.log, 'job');
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   /** One work item; exported for tests, which call it with seeded caches. */

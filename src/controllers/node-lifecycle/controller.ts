@@ -88,6 +88,9 @@ export class NodeLifecycleController {
   readonly #periodMs: number;
   readonly #monitor: NodeHealthMonitor;
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: NodeLifecycleClient,
     _registry: ResourceRegistry | undefined,
@@ -101,7 +104,12 @@ export class NodeLifecycleController {
     this.#queue = new WorkQueue<Work>({ clock: this.#clock });
     this.#events =
       opts.recorder ??
-      new EventRecorder(client as RestClient, 'node-controller', os.hostname(), log);
+      (this.#ownEvents = new EventRecorder(
+        client as RestClient,
+        'node-controller',
+        os.hostname(),
+        log,
+      ));
     this.#periodMs = (opts.nodeMonitorPeriodSeconds ?? 5) * 1000;
     if ('informerFor' in factory) {
       this.#factory = factory;
@@ -157,16 +165,21 @@ export class NodeLifecycleController {
   }
 
   async run(signal: AbortSignal, workers = 4): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    this.#queue.add('monitor');
-    await runWorkers(
-      this.#queue,
-      workers,
-      (item) => this.reconcile(item),
-      this.#log,
-      'node-lifecycle',
-    );
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      this.#queue.add('monitor');
+      await runWorkers(
+        this.#queue,
+        workers,
+        (item) => this.reconcile(item),
+        this.#log,
+        'node-lifecycle',
+      );
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   /** One work item; exported for tests, which call it with seeded caches. */

@@ -86,6 +86,9 @@ export class TaintEvictionController {
   readonly #events: EventSink;
   readonly #evictions = new Map<string, Eviction>();
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: TaintEvictionClient,
     _registry: ResourceRegistry | undefined,
@@ -98,7 +101,13 @@ export class TaintEvictionController {
     this.#clock = opts.clock ?? realClock;
     this.#queue = new WorkQueue<Work>({ clock: this.#clock });
     this.#events =
-      opts.recorder ?? new EventRecorder(client as RestClient, FIELD_MANAGER, os.hostname(), log);
+      opts.recorder ??
+      (this.#ownEvents = new EventRecorder(
+        client as RestClient,
+        FIELD_MANAGER,
+        os.hostname(),
+        log,
+      ));
     if ('informerFor' in factory) {
       this.#factory = factory;
       this.#caches = this.#watch(factory);
@@ -135,15 +144,20 @@ export class TaintEvictionController {
   }
 
   async run(signal: AbortSignal, workers = 8): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(
-      this.#queue,
-      workers,
-      (item) => this.reconcile(item),
-      this.#log,
-      'taint-eviction',
-    );
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      await runWorkers(
+        this.#queue,
+        workers,
+        (item) => this.reconcile(item),
+        this.#log,
+        'taint-eviction',
+      );
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   /** One work item; exported for tests, which call it with seeded caches. */

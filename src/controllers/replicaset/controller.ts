@@ -61,6 +61,9 @@ export class ReplicaSetController {
   readonly #expectations: Expectations;
   readonly #ctx: SyncContext;
 
+  /** The recorder made here (not handed in), closed when the controller stops. */
+  readonly #ownEvents?: EventRecorder;
+
   constructor(
     client: ReplicaSetClient,
     registry: ResourceRegistry | undefined,
@@ -76,7 +79,12 @@ export class ReplicaSetController {
     this.#expectations = new Expectations(this.#clock);
     const events =
       opts.recorder ??
-      new EventRecorder(client as RestClient, this.#info.component, os.hostname(), log);
+      (this.#ownEvents = new EventRecorder(
+        client as RestClient,
+        this.#info.component,
+        os.hostname(),
+        log,
+      ));
     this.#ctx = {
       client,
       info: this.#info,
@@ -113,10 +121,15 @@ export class ReplicaSetController {
   }
 
   async run(signal: AbortSignal, workers = 5): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    const name = this.#info.component;
-    await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, name);
+    try {
+      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
+      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
+      const name = this.#info.component;
+      await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, name);
+    } finally {
+      // Its last events are written (for up to 2 s) while the client is still open.
+      await this.#ownEvents?.shutdown();
+    }
   }
 
   // Informer event handlers: they only enqueue and settle expectations. Public so tests
