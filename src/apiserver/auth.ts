@@ -22,11 +22,11 @@ export const ADMIN_USER: UserInfo = {
 };
 
 export class TokenAuthenticator {
-  readonly #tokens = new Map<string, { user: UserInfo; expires?: Date }>();
+  readonly #tokens = new Map<string, { user: UserInfo; bytes: Buffer; expires?: Date }>();
 
   /** Accepts `token` as `user` until `expires` (forever when absent). */
   add(token: string, user: UserInfo, expires?: Date): void {
-    this.#tokens.set(token, { user, expires });
+    this.#tokens.set(token, { user, bytes: Buffer.from(token), expires });
   }
 
   authenticate(req: IncomingMessage): UserInfo | undefined {
@@ -36,13 +36,12 @@ export class TokenAuthenticator {
     if (!m) return undefined;
     const given = Buffer.from(m[1]!);
     const now = Date.now();
-    for (const [token, { user, expires }] of this.#tokens) {
+    for (const [token, { user, bytes, expires }] of this.#tokens) {
       if (expires && expires.getTime() <= now) {
         this.#tokens.delete(token);
         continue;
       }
-      const want = Buffer.from(token);
-      if (want.length === given.length && timingSafeEqual(want, given)) return user;
+      if (bytes.length === given.length && timingSafeEqual(bytes, given)) return user;
     }
     return undefined;
   }
