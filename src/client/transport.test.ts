@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import http from 'node:http';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { type ConnectionLoss, mayResend, ndjson, Transport } from './transport.ts';
 
@@ -171,3 +175,95 @@ describe('Transport sends a request again only when that cannot repeat its effec
     }
   });
 });
+
+/** A keep-alive server that never closes idle connections itself, on TCP or a unix socket. */
+async function startPoolServer(where: 'tcp' | 'unix') {
+  const connections: net.Socket[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    if (req.url === '/watch') res.writeHead(200).write('');
+    else req.on('end', () => ok(res));
+  });
+  server.keepAliveTimeout = 0; // only the client may close an idle connection
+  server.on('connection', (s) => connections.push(s));
+  const dir = where === 'unix' ? await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-pool-')) : '';
+  const socketPath = path.join(dir, 'api.sock');
+  await new Promise<void>((resolve) =>
+    where === 'unix' ? server.listen(socketPath, resolve) : server.listen(0, '127.0.0.1', resolve),
+  );
+  const url =
+    where === 'unix'
+      ? 'http://localhost'
+      : `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    connections,
+    transport: (idleTimeoutMs: number) =>
+      new Transport({
+        server: url,
+        token: '',
+        caPem: '',
+        userAgent: 'test',
+        timeoutMs: 10_000,
+        idleTimeoutMs,
+        ...(where === 'unix' ? { socketPath } : {}),
+      }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const closed = (s: net.Socket) =>
+  s.destroyed ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', resolve));
+
+for (const where of ['tcp', 'unix'] as const) {
+  describe(`Transport's connection pool (${where})`, () => {
+    // The bound turns a connection that is never closed into a failure, not a hang.
+    it(
+      'reuses an idle connection, and closes it once idle for idleTimeoutMs',
+      { timeout: 20_000 },
+      async () => {
+        const server = await startPoolServer(where);
+        const transport = server.transport(50);
+        try {
+          await transport.json({ method: 'GET', path: '/a' });
+          await transport.json({ method: 'GET', path: '/b' });
+          assert.equal(server.connections.length, 1, 'the second request reused the first socket');
+          // The client ends the connection; the server never would (keepAliveTimeout 0).
+          await closed(server.connections[0]!);
+          await transport.json({ method: 'GET', path: '/c' });
+          assert.equal(
+            server.connections.length,
+            2,
+            'a fresh connection after the idle one closed',
+          );
+        } finally {
+          transport.close();
+          await server.close();
+        }
+      },
+    );
+
+    it('does not cut a quiet stream that outlasts idleTimeoutMs', async () => {
+      const server = await startPoolServer(where);
+      const transport = server.transport(50);
+      try {
+        const res = await transport.stream({ method: 'GET', path: '/watch' });
+        // The socket's idle timer fires while the stream waits for data…
+        await new Promise((resolve) => res.socket.once('timeout', resolve));
+        // …and the stream still carries what the server sends next.
+        const line = new Promise<string>((resolve) => res.once('data', (b) => resolve(String(b))));
+        const conn = server.connections[0]!;
+        conn.write('5\r\nhello\r\n');
+        assert.equal(await line, 'hello');
+        assert.equal(conn.destroyed, false);
+        res.destroy();
+      } finally {
+        transport.close();
+        await server.close();
+      }
+    });
+  });
+}

@@ -12,6 +12,13 @@ import { ApiError } from './api-error.ts';
 // shouldRetryRequest): nothing of it reached the connection, or its method is safe to
 // repeat. A POST whose bytes were written may have been acted on even though no answer
 // came back; sending it again created every Event twice ("already exists").
+//
+// A pooled connection left idle is closed after `idleTimeoutMs` (Go's http.Transport
+// IdleConnTimeout, 90 s in client-go's default transport), or sooner when the server's
+// Keep-Alive header announces a shorter timeout: a client that went quiet holds no
+// sockets open on the API server. Node's agent does this with its socket `timeout`,
+// which it enforces only on free sockets; a request in flight, such as a quiet watch,
+// is not cut by it.
 
 export interface TransportOptions {
   server: string;
@@ -22,7 +29,12 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Talk plain HTTP over this unix socket instead (see RestClientOptions.socketPath). */
   socketPath?: string;
+  /** How long a pooled connection may stay idle before it is closed. Default 90 s. */
+  idleTimeoutMs?: number;
 }
+
+/** Go's IdleConnTimeout in client-go's default transport. */
+export const IDLE_CONN_TIMEOUT_MS = 90_000;
 
 export interface RequestSpec {
   method: string;
@@ -42,10 +54,11 @@ export class Transport {
   constructor(opts: TransportOptions) {
     this.#opts = opts;
     this.#base = new URL(opts.server);
+    const pool = { keepAlive: true, timeout: opts.idleTimeoutMs ?? IDLE_CONN_TIMEOUT_MS };
     this.#agent =
       this.#base.protocol === 'http:' || opts.socketPath
-        ? new http.Agent({ keepAlive: true })
-        : new https.Agent({ keepAlive: true, ca: opts.caPem });
+        ? new http.Agent(pool)
+        : new https.Agent({ ...pool, ca: opts.caPem });
   }
 
   /** Sends a request and parses the JSON answer; a non-2xx answer throws ApiError. */
