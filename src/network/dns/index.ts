@@ -15,7 +15,7 @@ export {
   type ZoneAnswer,
 } from './resolver.ts';
 export { informerDirectory, staticDirectory } from './directory.ts';
-export { podResolvConf, parseResolvConf, type PodResolvConfOptions } from './resolv-conf.ts';
+export { parseResolvConf } from './resolv-conf.ts';
 export { measureDnsQps, type DnsLoadResult } from './dns-load.ts';
 export type {
   DnsDirectory,

@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseResolvConf, podResolvConf, upstreamsOf } from './resolv-conf.ts';
+import { parseResolvConf, upstreamsOf } from './resolv-conf.ts';
 
 describe('resolv.conf', () => {
-  it('writes what the kubelet writes for a ClusterFirst pod', () => {
-    assert.equal(
-      podResolvConf({ nameserver: '10.96.0.10', namespace: 'shop' }),
-      'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
-    );
-    assert.equal(
-      podResolvConf({
-        nameserver: ['10.0.0.10', '10.0.0.11'],
-        namespace: 'a',
-        domain: 'k8s.test.',
-      }),
-      'search a.svc.k8s.test svc.k8s.test k8s.test\nnameserver 10.0.0.10\nnameserver 10.0.0.11\noptions ndots:5\n',
-    );
-  });
-
   it('reads nameservers, the last search line, options, and ignores comments', () => {
     const conf = parseResolvConf(
       [

@@ -44,23 +44,3 @@ export function upstreamsOf(
     .map((host) => ({ host, port: 53 }))
     .filter((u) => !own.has(`${u.host}:${u.port}`));
 }
-
-export interface PodResolvConfOptions {
-  /** The cluster DNS server's address(es). */
-  nameserver: string | string[];
-  namespace: string;
-  /** The cluster zone; default `cluster.local`. */
-  domain?: string;
-}
-
-/** The resolv.conf of a ClusterFirst pod: its namespace's search path first, ndots 5. */
-export function podResolvConf(opts: PodResolvConfOptions): string {
-  const domain = (opts.domain ?? 'cluster.local').replace(/\.$/, '');
-  const nameservers = Array.isArray(opts.nameserver) ? opts.nameserver : [opts.nameserver];
-  return [
-    `search ${opts.namespace}.svc.${domain} svc.${domain} ${domain}`,
-    ...nameservers.map((ns) => `nameserver ${ns}`),
-    'options ndots:5',
-    '',
-  ].join('\n');
-}
