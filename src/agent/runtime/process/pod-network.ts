@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { access, writeFile } from 'node:fs/promises';
+import { AttachQueue } from './attach-queue.ts';
 import {
   legacyTearDownStep,
   netnsPath,
@@ -16,9 +17,10 @@ import type { RunStep, Spawner, StepResult } from './spawner.ts';
 // A pod's network: the network namespace, a veth pair from the namespace's eth0 to the
 // bridge (hairpin on), an address from the pool (ipam.ts) with a default route through
 // the bridge, and `lo` up — what the CNI plugins loopback, bridge (isGateway, hairpinMode)
-// and host-local do, in two `ip -batch` runs instead of three plugin executions. Those
-// cost ~40 ms of CPU per pod, most of it the bridge plugin's per-pod masquerade chain in
-// iptables; here masquerading is one rule set per network, made once (ensure()).
+// and host-local do, with `ip -batch` instead of three plugin executions: the host's
+// side with other pods' in one run, the pod's own in another (attach-queue.ts). The
+// plugins cost ~40 ms of CPU per pod, most of it the bridge plugin's per-pod masquerade
+// chain in iptables; here masquerading is one rule set per network, made once (ensure()).
 // hostPorts still go through the CNI `portmap` plugin, given the result the bridge plugin
 // would have returned. Every process involved is started by the spawner, never the agent.
 //
@@ -71,6 +73,7 @@ export class PodNetwork {
   readonly #prefix: number;
   #ensured?: Promise<void>;
   #ready = false;
+  readonly #attachments: AttachQueue;
 
   constructor(spawner: Spawner, tools: PodNetworkTools, network: CniNetwork) {
     this.#spawner = spawner;
@@ -79,6 +82,7 @@ export class PodNetwork {
     this.#pool = new AddressPool(network.name, network.subnet);
     this.#gateway = gatewayOf(network.subnet);
     this.#prefix = parseSubnet(network.subnet).prefix;
+    this.#attachments = new AttachQueue(spawner, tools.ip);
   }
 
   /**
@@ -151,17 +155,6 @@ export class PodNetwork {
     const steps: RunStep[] = [
       {
         file: ip,
-        args: ['-batch', '-'],
-        input: [
-          `netns add ${a.netns}`,
-          `link add ${link.hostVeth} type veth peer name ${IFNAME} netns ${a.netns}`,
-          `link set ${link.hostVeth} master ${this.network.bridge} up`,
-          `link set ${link.hostVeth} type bridge_slave hairpin on`,
-          '',
-        ].join('\n'),
-      },
-      {
-        file: ip,
         args: ['-n', a.netns, '-batch', '-'],
         input: [
           'link set lo up',
@@ -182,19 +175,23 @@ export class PodNetwork {
       }
       steps.push(portmap);
     }
-    const results = await this.#spawner.run(steps).catch((e: Error) => e);
-    const done = Array.isArray(results) ? results : [];
-    const bad = done.findIndex((r) => r.code !== 0 || r.error);
-    if (!Array.isArray(results) || bad >= 0) {
+    try {
+      await this.#attachments.attach({
+        hostLines: [
+          `netns add ${a.netns}`,
+          `link add ${link.hostVeth} type veth peer name ${IFNAME} netns ${a.netns}`,
+          `link set ${link.hostVeth} master ${this.network.bridge} up`,
+          `link set ${link.hostVeth} type bridge_slave hairpin on`,
+        ],
+        steps,
+        failure: (i, r) =>
+          i === 1
+            ? new Error(`CNI ADD with portmap failed: ${pluginFailure(r.stdout, r.stderr)}`)
+            : failure('ip (in the namespace)', r),
+      });
+    } catch (err) {
       await this.tearDown(a, link).catch(() => undefined);
-      if (!Array.isArray(results)) throw results;
-      const r = done[bad]!;
-      if (bad === 2)
-        throw new Error(`CNI ADD with portmap failed: ${pluginFailure(r.stdout, r.stderr)}`);
-      throw failure(
-        bad === 0 ? 'ip (creating the namespace and veth)' : 'ip (in the namespace)',
-        r,
-      );
+      throw err;
     }
     return address;
   }
