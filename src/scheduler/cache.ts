@@ -124,7 +124,11 @@ export class SchedulerCache {
     if (!ni) return;
     ni.pods = ni.pods.filter((p) => p !== entry.info);
     ni.requested = subtractResources(ni.requested, entry.info.requests);
-    ni.usedHostPorts = new Set(ni.pods.flatMap((p) => hostPortsOf(p.pod)));
+    // Another pod may use the same host port, so the set is rebuilt, but only when the
+    // pod leaving had any (most have none).
+    if (hostPortsOf(entry.info.pod).length > 0) {
+      ni.usedHostPorts = new Set(ni.pods.flatMap((p) => hostPortsOf(p.pod)));
+    }
     if (ni.pods.length === 0 && !this.#real.has(entry.node)) {
       this.#nodes.delete(entry.node);
       this.#nodeList = undefined;
