@@ -4,11 +4,11 @@ import {
   hasLabel,
   termMatches,
   tolerationsTolerateTaint,
-  type Affinity,
+  type NodeAffinity,
   type NodeSelectorTerm,
   type Taint,
   type Toleration,
-} from '../../scheduler/plugins/helper/index.ts';
+} from '../../api/scheduling/index.ts';
 import {
   REVISION_HASH_LABEL,
   specOf,
@@ -35,6 +35,12 @@ const HOST_NETWORK_TOLERATION: Toleration = {
   operator: 'Exists',
   effect: 'NoSchedule',
 };
+
+/** A pod's affinity: the node part is read and rewritten, the pod (anti-)affinity kept. */
+interface Affinity {
+  nodeAffinity?: NodeAffinity;
+  [other: string]: unknown;
+}
 
 interface DaemonPodSpec {
   nodeName?: string;

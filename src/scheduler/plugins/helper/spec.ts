@@ -1,33 +1,19 @@
 import type { KubeObject } from '../../../api/index.ts';
 import type { LabelSelectorSpec } from '../../../api/selectors/index.ts';
+import type { NodeAffinity, Taint, Toleration } from '../../../api/scheduling/index.ts';
 import type { NodeInfo } from '../../framework/index.ts';
+
+export type {
+  NodeAffinity,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  Taint,
+  Toleration,
+} from '../../../api/scheduling/index.ts';
+export { hasLabel } from '../../../api/scheduling/index.ts';
 
 // The parts of the Pod and Node APIs the plugins read, typed just enough to read them.
 // Objects come from the API as JSON, so every field is optional.
-
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-}
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
 
 export interface PodAffinityTerm {
   labelSelector?: LabelSelectorSpec | null;
@@ -49,13 +35,7 @@ interface PodAffinityRules {
 }
 
 export interface Affinity {
-  nodeAffinity?: {
-    requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] };
-    preferredDuringSchedulingIgnoredDuringExecution?: {
-      weight: number;
-      preference: NodeSelectorTerm;
-    }[];
-  };
+  nodeAffinity?: NodeAffinity;
   podAffinity?: PodAffinityRules;
   podAntiAffinity?: PodAffinityRules;
 }
@@ -115,10 +95,6 @@ export function nodeLabels(node: NodeInfo): Record<string, string> {
 
 export function nodeSpec(node: NodeInfo): { taints?: Taint[]; unschedulable?: boolean } {
   return (node.node.spec ?? {}) as { taints?: Taint[]; unschedulable?: boolean };
-}
-
-export function hasLabel(labels: Record<string, string>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(labels, key);
 }
 
 /** Pods being deleted still hold their place but are left out of spreading counts. */
