@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../api/index.ts';
 import type { Clock, Logger, RestClient, StoreReader } from '../../client/index.ts';
 import type { Backoff } from './backoff.ts';
-import type { Expectations } from './expectations.ts';
+import type { Expectations } from '../expectations/index.ts';
 
 // What one sync of a DaemonSet needs from the controller that runs it.
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.ts';
-import { EXPECTATIONS_TIMEOUT_MS } from './expectations.ts';
+import { EXPECTATIONS_TIMEOUT_MS } from '../expectations/index.ts';
 import {
   apiError,
   createdOn,

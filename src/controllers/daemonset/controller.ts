@@ -14,7 +14,7 @@ import {
 import { runWorkers, type ReconcileResult } from '../workers.ts';
 import { Backoff } from './backoff.ts';
 import type { DaemonSetCaches, DaemonSetClient, EventSink, SyncContext } from './context.ts';
-import { Expectations } from './expectations.ts';
+import { Expectations } from '../expectations/index.ts';
 import { BY_NAMESPACE, ensureNamespaceIndex } from './indexes.ts';
 import { nodeShouldRunDaemonPod, type NodePlacement } from './placement.ts';
 import { isPodReady, podKey } from './pods.ts';

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/index.ts';
 import type { Logger, RestClient } from '../../client/index.ts';
-import type { Expectations } from './expectations.ts';
+import type { Expectations } from '../expectations/index.ts';
 import type { KindInfo } from './kinds.ts';
 
 // What claiming and managing pods need from the controller that runs them.

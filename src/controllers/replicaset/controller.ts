@@ -20,7 +20,7 @@ import {
   type ReplicaSetClient,
   type SyncContext,
 } from './context.ts';
-import { Expectations } from './expectations.ts';
+import { Expectations } from '../expectations/index.ts';
 import { KINDS, podSelector, specOf, type KindInfo, type ReplicaSetKind } from './kinds.ts';
 import { BURST_REPLICAS, manageReplicas } from './manage.ts';
 import { controllerRefOf, isPodActive, isPodReady, podKey, PODS } from './pods.ts';

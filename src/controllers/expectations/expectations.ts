@@ -1,17 +1,19 @@
 import type { Clock } from '../../client/index.ts';
 
-// ControllerExpectations (pkg/controller/controller_utils.go): how many pod creations and
-// deletions a DaemonSet has asked for and not yet seen in its informer. While any are
-// pending, the controller only writes status: a burst of events on one key cannot make it
-// create a second pod for a node on a stale cache.
+// ControllerExpectations with UID tracking (pkg/controller/controller_utils.go), shared
+// by the ReplicaSet and DaemonSet controllers: how many pod creations and which pod
+// deletions an owner has asked for and not yet seen in its informer. While they are
+// pending the controller does not create or delete again, so a burst of events on a key
+// cannot make it act twice on a stale cache (for a DaemonSet: a second pod on a node).
 //
-// - Creations are lowered by each add event of a pod the DaemonSet controls, and by each
-//   create that failed or was skipped.
+// - Creations are a count, lowered by each add event of a pod the owner controls, and by
+//   each create that failed or was skipped.
 // - Deletions are pod keys, each lowered once, whether the informer first shows the pod
 //   with a deletionTimestamp or only as deleted (kube counts both events and lets the
 //   count go negative; naming the pods counts each exactly once).
-// - Expectations expire five minutes after they were set; then the controller acts again.
-// - A key without expectations (a new DaemonSet, or a deleted one) is satisfied.
+// - Expectations expire five minutes after they were set (a create that never shows up,
+//   a watch that missed an event); then the controller acts again.
+// - A key without expectations (a new owner, or a deleted one) is satisfied.
 
 export const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
 
@@ -49,6 +51,16 @@ export class Expectations {
     this.#byKey.set(key, { adds, deletions: new Set(deletions), at: this.#clock.now() });
   }
 
+  /** ExpectCreations: replaces the expectations of `key` by `count` creations. */
+  expectCreations(key: string, count: number): void {
+    this.set(key, count, []);
+  }
+
+  /** ExpectDeletions: replaces the expectations of `key` by the deletion of these pods. */
+  expectDeletions(key: string, podKeys: string[]): void {
+    this.set(key, 0, podKeys);
+  }
+
   /** CreationObserved, or LowerExpectations for `n` creations never made. */
   creationObserved(key: string, n = 1): void {
     const exp = this.#byKey.get(key);
@@ -60,7 +72,7 @@ export class Expectations {
     this.#byKey.get(key)?.deletions.delete(podKey);
   }
 
-  /** DeleteExpectations: forgets `key` (its DaemonSet is gone). */
+  /** DeleteExpectations: forgets `key` (its owner is gone). */
   delete(key: string): void {
     this.#byKey.delete(key);
   }

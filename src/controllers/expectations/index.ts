@@ -1,0 +1,1 @@
+export { Expectations, EXPECTATIONS_TIMEOUT_MS } from './expectations.ts';
