@@ -76,5 +76,16 @@ export const isNotFound = (err: unknown): boolean => is(err, 'NotFound');
 export const isAlreadyExists = (err: unknown): boolean => is(err, 'AlreadyExists');
 export const isConflict = (err: unknown): boolean => is(err, 'Conflict');
 export const isInvalid = (err: unknown): boolean => is(err, 'Invalid');
+/** apierrors.HasStatusCause: the Status of `err` lists a cause with this reason. */
+export function hasStatusCause(err: unknown, cause: string): boolean {
+  return (
+    err instanceof ApiError && (err.status.details?.causes ?? []).some((c) => c.reason === cause)
+  );
+}
+
+/** NamespaceTerminatingCause: a create refused because its namespace is being deleted. */
+export const isNamespaceTerminating = (err: unknown): boolean =>
+  hasStatusCause(err, 'NamespaceTerminating');
+
 /** 410: a resourceVersion too old to list or watch from (reason `Gone` or `Expired`). */
 export const isGone = (err: unknown): boolean => err instanceof ApiError && err.code === 410;

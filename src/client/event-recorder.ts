@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/index.ts';
-import { ApiError, isAlreadyExists, isNotFound } from './api-error.ts';
+import { ApiError, isAlreadyExists, isNamespaceTerminating, isNotFound } from './api-error.ts';
 import { type Clock, realClock, sleep } from './clock.ts';
 import { type CoreEvent, EventCorrelator, timestamp } from './event-correlator.ts';
 import type { Logger } from './logger.ts';
@@ -46,10 +46,6 @@ export interface EventRecorderOptions {
 /** `<object name>.<16 hex digits>`: unique without asking the server. */
 function newEventName(objectName: string): string {
   return `${objectName}.${randomBytes(8).toString('hex')}`;
-}
-
-function isNamespaceTerminating(err: ApiError): boolean {
-  return (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
 export class EventRecorder {

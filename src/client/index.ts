@@ -20,6 +20,8 @@ export {
   isAlreadyExists,
   isGone,
   isInvalid,
+  isNamespaceTerminating,
+  hasStatusCause,
   type Status,
 } from './api-error.ts';
 export { fromKubeconfig, loadKubeconfig } from './kubeconfig.ts';

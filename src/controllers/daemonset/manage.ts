@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../api/index.ts';
-import { ApiError, isNotFound, objectKey } from '../../client/index.ts';
+import { isNamespaceTerminating, isNotFound, objectKey } from '../../client/index.ts';
 import type { SyncContext } from './context.ts';
 import { hashOf } from './history.ts';
 import {
@@ -232,7 +232,7 @@ async function createPod(ctx: SyncContext, ds: KubeObject, pod: KubeObject): Pro
   try {
     created = await ctx.client.create(PODS, ds.metadata?.namespace ?? '', pod);
   } catch (err) {
-    if (namespaceTerminating(err)) return;
+    if (isNamespaceTerminating(err)) return;
     ctx.events.event(ds, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
     throw err;
   }
@@ -249,11 +249,4 @@ async function deletePod(ctx: SyncContext, ds: KubeObject, name: string): Promis
     throw new Error(`unable to delete pods: ${errorMessage(err)}`);
   }
   ctx.events.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
-}
-
-function namespaceTerminating(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
 }

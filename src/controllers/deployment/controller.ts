@@ -4,6 +4,7 @@ import { matchesLabels, selectorFromSpec, type LabelSelector } from '../../api/s
 import {
   EventRecorder,
   isConflict,
+  isNamespaceTerminating,
   objectKey,
   realClock,
   WorkQueue,
@@ -23,7 +24,6 @@ import {
   type SyncContext,
 } from './context.ts';
 import { normalize } from './hash.ts';
-import { namespaceTerminating } from './new-replica-set.ts';
 import { checkPausedConditions } from './progress.ts';
 import { rolloutRecreate, type PodMap } from './recreate.ts';
 import { rolloutRolling } from './rolling.ts';
@@ -245,7 +245,7 @@ export class DeploymentController {
       if (after !== undefined) return { requeueAfterMs: after };
     } catch (err) {
       // Every creation in a namespace being deleted fails: not worth a retry.
-      if (namespaceTerminating(err)) return;
+      if (isNamespaceTerminating(err)) return;
       // A write lost to a newer version of its object, which this sync had not seen yet:
       // that version's informer event brings the key back (it may be queued already).
       // Look again shortly in any case, without the back-off and warning of a failure.

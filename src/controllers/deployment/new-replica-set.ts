@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/index.ts';
 import type { LabelSelectorSpec } from '../../api/selectors/index.ts';
-import { ApiError, isAlreadyExists } from '../../client/index.ts';
+import { isAlreadyExists, isNamespaceTerminating } from '../../client/index.ts';
 import { setDeploymentRevision, setNewReplicaSetAnnotations } from './annotations.ts';
 import { controllerRefOf, controllerRefTo } from './claim.ts';
 import { getCondition, newCondition, setCondition } from './conditions.ts';
@@ -141,7 +141,7 @@ async function getNewReplicaSet(
       }
       created = rs;
       alreadyExists = true;
-    } else if (namespaceTerminating(err)) {
+    } else if (isNamespaceTerminating(err)) {
       throw err;
     } else {
       const msg = `Failed to create new replica set "${newRS.metadata!.name}": ${errorMessage(err)}`;
@@ -184,11 +184,4 @@ function selectorWithHash(selector: LabelSelectorSpec, hash: string): LabelSelec
   };
   if (selector.matchExpressions) out.matchExpressions = structuredClone(selector.matchExpressions);
   return out;
-}
-
-export function namespaceTerminating(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
 }

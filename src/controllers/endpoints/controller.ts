@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { KubeObject, ResourceRegistry } from '../../api/index.ts';
 import {
   ApiError,
+  isNamespaceTerminating,
   EventRecorder,
   isNotFound,
   objectKey,
@@ -277,9 +278,5 @@ function endpointsLabels(service: KubeObject): Record<string, string> {
 }
 
 function namespaceTerminating(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    err.code === 403 &&
-    (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
+  return err instanceof ApiError && err.code === 403 && isNamespaceTerminating(err);
 }

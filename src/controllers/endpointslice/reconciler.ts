@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../api/index.ts';
-import { ApiError, type RestClient, type StoreReader } from '../../client/index.ts';
+import { isNamespaceTerminating, type RestClient, type StoreReader } from '../../client/index.ts';
 import {
   ANNOTATION_TRIGGER_TIME,
   podSpec,
@@ -310,7 +310,7 @@ async function finalize(
         ctx.tracker.update(await ctx.client.create(SLICES, namespace, slice));
       } catch (err) {
         // Creations in a terminating namespace keep failing: give up on the service.
-        if (namespaceTerminating(err)) return;
+        if (isNamespaceTerminating(err)) return;
         throw new Error(`failed to create EndpointSlice for ${what}: ${message(err)}`);
       }
     }
@@ -341,13 +341,6 @@ function withTriggerTime(slice: EndpointSlice, triggerTime: number): void {
   else delete annotations[ANNOTATION_TRIGGER_TIME];
   slice.metadata = { ...slice.metadata, annotations };
   if (Object.keys(annotations).length === 0) delete slice.metadata.annotations;
-}
-
-function namespaceTerminating(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
 }
 
 function message(err: unknown): string {

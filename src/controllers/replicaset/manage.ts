@@ -1,5 +1,5 @@
 import type { KubeObject, OwnerReference } from '../../api/index.ts';
-import { ApiError, isNotFound, objectKey } from '../../client/index.ts';
+import { isNamespaceTerminating, isNotFound, objectKey } from '../../client/index.ts';
 import { errorMessage, type SyncContext } from './context.ts';
 import { specOf, type PodTemplate } from './kinds.ts';
 import { newControllerRef, podFromTemplate, podKey, PODS } from './pods.ts';
@@ -96,7 +96,7 @@ async function createPod(
     created = await ctx.client.create(PODS, owner.metadata?.namespace ?? '', pod);
   } catch (err) {
     // Every creation in a namespace being deleted fails: not worth an event or a retry.
-    if (namespaceTerminating(err)) return;
+    if (isNamespaceTerminating(err)) return;
     ctx.events.event(owner, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
     throw err;
   }
@@ -113,11 +113,4 @@ async function deletePod(ctx: SyncContext, owner: KubeObject, name: string): Pro
     throw new Error(`unable to delete pods: ${errorMessage(err)}`);
   }
   ctx.events.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
-}
-
-function namespaceTerminating(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
 }
