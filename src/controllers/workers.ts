@@ -1,4 +1,4 @@
-import type { Logger, WorkQueue } from '../client/index.ts';
+import type { EventRecorder, InformerFactory, Logger, WorkQueue } from '../client/index.ts';
 
 // The worker loop every controller runs (sample-controller's processNextWorkItem): take a
 // key, reconcile it, forget its back-off on success, re-queue it rate-limited on failure,
@@ -71,4 +71,35 @@ function handleError<T>(
     `${controller}: reconcile failed ${retries + 1} times; dropping the key out of the queue`,
   );
   queue.forget(item);
+}
+
+export interface ControllerRun<T> {
+  /** The informers to wait for; unset when a test handed in its own caches. */
+  factory?: InformerFactory;
+  queue: WorkQueue<T>;
+  workers: number;
+  reconcile: (item: T) => Promise<ReconcileResult | void>;
+  log: Logger;
+  name: string;
+  retry?: RetryPolicy;
+  /** Once the caches have synced, before the workers start. */
+  started?: () => void;
+  /** The controller's own recorder (not one handed in): flushed and closed at the end. */
+  events?: EventRecorder;
+}
+
+/**
+ * A controller's run(): waits for its caches, runs workers until `signal` aborts (which
+ * shuts the queue down), then writes its last events (for up to 2 s) while the client
+ * is still open.
+ */
+export async function runController<T>(signal: AbortSignal, run: ControllerRun<T>): Promise<void> {
+  try {
+    if (run.factory && !(await run.factory.waitForSync(signal))) return;
+    signal.addEventListener('abort', () => run.queue.shutDown(), { once: true });
+    run.started?.();
+    await runWorkers(run.queue, run.workers, run.reconcile, run.log, run.name, run.retry);
+  } finally {
+    await run.events?.shutdown();
+  }
 }

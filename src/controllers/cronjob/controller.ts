@@ -14,7 +14,7 @@ import {
 import type { JobClient, Recorder } from '../job/context.ts';
 import { BY_NAMESPACE, ensureNamespaceIndex } from '../job/namespace-index.ts';
 import { controllerRefOf } from '../job/pods.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import { parseSchedule, systemZone } from './schedule.ts';
 import { CRONJOBS, JOBS, syncCronJob, type CronJobDeps } from './sync.ts';
 import { formatSchedule, nextScheduleTimeDuration } from './times.ts';
@@ -105,20 +105,15 @@ export class CronJobController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    try {
-      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-      await runWorkers(
-        this.#queue,
-        workers,
-        (key) => this.reconcile(key),
-        this.#deps.log,
-        'cronjob',
-      );
-    } finally {
-      // Its last events are written (for up to 2 s) while the client is still open.
-      await this.#ownEvents?.shutdown();
-    }
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (key) => this.reconcile(key),
+      log: this.#deps.log,
+      name: 'cronjob',
+      events: this.#ownEvents,
+    });
   }
 
   /** One CronJob; exported for tests, which call it with seeded caches and a fake clock. */

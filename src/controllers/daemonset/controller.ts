@@ -11,7 +11,7 @@ import {
   type Logger,
   type RestClient,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import { Backoff } from './backoff.ts';
 import type { DaemonSetCaches, DaemonSetClient, EventSink, SyncContext } from './context.ts';
 import { Expectations } from '../expectations/index.ts';
@@ -129,14 +129,15 @@ export class DaemonSetController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    try {
-      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-      await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT);
-    } finally {
-      // Its last events are written (for up to 2 s) while the client is still open.
-      await this.#ownEvents?.shutdown();
-    }
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (key) => this.reconcile(key),
+      log: this.#log,
+      name: COMPONENT,
+      events: this.#ownEvents,
+    });
   }
 
   // Informer event handlers: they only enqueue and settle expectations. Public so tests

@@ -15,7 +15,7 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import { claimReplicaSets, controllerRefOf } from './claim.ts';
 import {
   updateDeploymentStatus,
@@ -124,23 +124,16 @@ export class DeploymentController {
   }
 
   async run(signal: AbortSignal, workers = 5): Promise<void> {
-    try {
-      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-      await runWorkers(
-        this.#queue,
-        workers,
-        (key) => this.reconcile(key),
-        this.#log,
-        'deployment',
-        {
-          maxRetries: MAX_RETRIES,
-        },
-      );
-    } finally {
-      // Its last events are written (for up to 2 s) while the client is still open.
-      await this.#ownEvents?.shutdown();
-    }
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (key) => this.reconcile(key),
+      log: this.#log,
+      name: 'deployment',
+      retry: { maxRetries: MAX_RETRIES },
+      events: this.#ownEvents,
+    });
   }
 
   // Informer event handlers: they only enqueue. Public so tests can play events.

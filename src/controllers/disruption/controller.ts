@@ -14,7 +14,7 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import {
   countHealthy,
   expectedCounts,
@@ -160,9 +160,14 @@ export class DisruptionController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, workers, (item) => this.reconcile(item), this.#log, 'disruption');
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (item) => this.reconcile(item),
+      log: this.#log,
+      name: 'disruption',
+    });
   }
 
   #enqueue(kind: 'pdb' | 'pod', obj: KubeObject): void {

@@ -15,7 +15,7 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import {
   ensureNamespaceIndex,
   podServiceMemberships,
@@ -142,17 +142,17 @@ export class EndpointsController {
   }
 
   async run(signal: AbortSignal, workers = 5): Promise<void> {
-    try {
-      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-      this.checkLeftoverEndpoints();
-      await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, COMPONENT, {
-        maxRetries: MAX_RETRIES,
-      });
-    } finally {
-      // Its last events are written (for up to 2 s) while the client is still open.
-      await this.#ownEvents?.shutdown();
-    }
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (key) => this.reconcile(key),
+      log: this.#log,
+      name: COMPONENT,
+      retry: { maxRetries: MAX_RETRIES },
+      started: () => this.checkLeftoverEndpoints(),
+      events: this.#ownEvents,
+    });
   }
 
   // Event handlers: they only enqueue. Public so tests can play events.

@@ -1,6 +1,6 @@
 import type { KubeObject, ResourceRegistry } from '../../api/index.ts';
 import { parseApiVersion } from '../../api/index.ts';
-import { runWorkers } from '../workers.ts';
+import { runController } from '../workers.ts';
 import {
   InformerFactory,
   isConflict,
@@ -82,15 +82,14 @@ export class GarbageCollector {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    if (!(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(
-      this.#queue,
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
       workers,
-      (item) => this.#process(item),
-      this.#log,
-      'garbage-collector',
-    );
+      reconcile: (item) => this.#process(item),
+      log: this.#log,
+      name: 'garbage-collector',
+    });
   }
 
   #observe(ref: ResourceRef, obj: KubeObject): void {

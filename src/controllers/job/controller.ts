@@ -16,7 +16,7 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import { BackoffStore } from './backoff.ts';
 import { isJobFinished } from './conditions.ts';
 import { JOBS, PODS, uidOf, type JobClient, type JobDeps, type Recorder } from './context.ts';
@@ -122,14 +122,15 @@ export class JobController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    try {
-      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-      await runWorkers(this.#queue, workers, (item) => this.reconcile(item), this.#deps.log, 'job');
-    } finally {
-      // Its last events are written (for up to 2 s) while the client is still open.
-      await this.#ownEvents?.shutdown();
-    }
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (item) => this.reconcile(item),
+      log: this.#deps.log,
+      name: 'job',
+      events: this.#ownEvents,
+    });
   }
 
   /** One work item; exported for tests, which call it with seeded caches. */

@@ -10,7 +10,7 @@ import {
   type Logger,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import { COMPLETE, FAILED, isJobFinished } from './conditions.ts';
 import { JOBS, type JobClient } from './context.ts';
 import { parseTime } from './pods.ts';
@@ -65,15 +65,14 @@ export class TtlAfterFinishedController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(
-      this.#queue,
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
       workers,
-      (key) => this.reconcile(key),
-      this.#log,
-      'ttl-after-finished',
-    );
+      reconcile: (key) => this.reconcile(key),
+      log: this.#log,
+      name: 'ttl-after-finished',
+    });
   }
 
   /** processJob: delete the Job once its TTL has expired, or look again when it will. */

@@ -8,7 +8,7 @@ import {
   type ResourceRef,
   type RestClient,
 } from '../../client/index.ts';
-import { runWorkers } from '../workers.ts';
+import { runController } from '../workers.ts';
 
 // What every namespace holds in Kubernetes from the moment it exists: the `default`
 // ServiceAccount (kube-controller-manager's serviceaccount controller) and the
@@ -66,15 +66,14 @@ export class NamespaceDefaultsController {
   }
 
   async run(signal: AbortSignal, workers = 1): Promise<void> {
-    if (!(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(
-      this.#queue,
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
       workers,
-      (ns) => this.reconcile(ns),
-      this.#log,
-      'namespace-defaults',
-    );
+      reconcile: (ns) => this.reconcile(ns),
+      log: this.#log,
+      name: 'namespace-defaults',
+    });
   }
 
   async reconcile(namespace: string): Promise<void> {

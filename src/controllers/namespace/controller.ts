@@ -13,7 +13,7 @@ import {
   type RestClient,
 } from '../../client/index.ts';
 import { collectableResources } from '../garbage-collector/index.ts';
-import { runWorkers } from '../workers.ts';
+import { runController } from '../workers.ts';
 
 // The namespace controller: a namespace being deleted is emptied of every namespaced
 // object, then its `kubernetes` finalizer is removed through the finalize subresource and
@@ -61,15 +61,15 @@ export class NamespaceController {
   }
 
   async run(signal: AbortSignal, workers = 2): Promise<void> {
-    if (!(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(
-      this.#queue,
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
       workers,
-      async (name) => ((await this.reconcile(name)) ? undefined : { requeueAfterMs: RECHECK_MS }),
-      this.#log,
-      'namespace-controller',
-    );
+      reconcile: async (name) =>
+        (await this.reconcile(name)) ? undefined : { requeueAfterMs: RECHECK_MS },
+      log: this.#log,
+      name: 'namespace-controller',
+    });
   }
 
   /** Returns true when there is nothing left to do for the namespace. */

@@ -11,7 +11,7 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import { FIELD_MANAGER, NodeHealthMonitor } from './monitor.ts';
 import { LEASES, NODES, PODS, swapNodeTaints } from './node-api.ts';
 import { labelsToReconcile, noScheduleTaintDiff } from './node-pass.ts';
@@ -165,21 +165,16 @@ export class NodeLifecycleController {
   }
 
   async run(signal: AbortSignal, workers = 4): Promise<void> {
-    try {
-      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-      this.#queue.add('monitor');
-      await runWorkers(
-        this.#queue,
-        workers,
-        (item) => this.reconcile(item),
-        this.#log,
-        'node-lifecycle',
-      );
-    } finally {
-      // Its last events are written (for up to 2 s) while the client is still open.
-      await this.#ownEvents?.shutdown();
-    }
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (item) => this.reconcile(item),
+      log: this.#log,
+      name: 'node-lifecycle',
+      started: () => this.#queue.add('monitor'),
+      events: this.#ownEvents,
+    });
   }
 
   /** One work item; exported for tests, which call it with seeded caches. */

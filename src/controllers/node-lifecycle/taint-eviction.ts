@@ -14,7 +14,7 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import {
   matchingTolerations,
   NODES,
@@ -144,20 +144,15 @@ export class TaintEvictionController {
   }
 
   async run(signal: AbortSignal, workers = 8): Promise<void> {
-    try {
-      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-      await runWorkers(
-        this.#queue,
-        workers,
-        (item) => this.reconcile(item),
-        this.#log,
-        'taint-eviction',
-      );
-    } finally {
-      // Its last events are written (for up to 2 s) while the client is still open.
-      await this.#ownEvents?.shutdown();
-    }
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (item) => this.reconcile(item),
+      log: this.#log,
+      name: 'taint-eviction',
+      events: this.#ownEvents,
+    });
   }
 
   /** One work item; exported for tests, which call it with seeded caches. */

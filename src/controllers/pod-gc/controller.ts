@@ -11,7 +11,7 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import { isNodeReady, nodeTaints, TAINT_OUT_OF_SERVICE } from '../node-lifecycle/index.ts';
 
 // The pod garbage collector of kube-controller-manager. Every gcCheckPeriod it
@@ -98,10 +98,15 @@ export class PodGCController {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    this.#queue.add('gc');
-    await runWorkers(this.#queue, 1, (item) => this.reconcile(item), this.#log, 'pod-gc');
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers: 1,
+      reconcile: (item) => this.reconcile(item),
+      log: this.#log,
+      name: 'pod-gc',
+      started: () => this.#queue.add('gc'),
+    });
   }
 
   /** One pass; exported for tests, which call it with seeded caches. */

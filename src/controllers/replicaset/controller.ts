@@ -12,7 +12,7 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { runWorkers, type ReconcileResult } from '../workers.ts';
+import { runController, type ReconcileResult } from '../workers.ts';
 import { claimPods } from './claim.ts';
 import {
   errorMessage,
@@ -121,15 +121,15 @@ export class ReplicaSetController {
   }
 
   async run(signal: AbortSignal, workers = 5): Promise<void> {
-    try {
-      if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-      signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-      const name = this.#info.component;
-      await runWorkers(this.#queue, workers, (key) => this.reconcile(key), this.#log, name);
-    } finally {
-      // Its last events are written (for up to 2 s) while the client is still open.
-      await this.#ownEvents?.shutdown();
-    }
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers,
+      reconcile: (key) => this.reconcile(key),
+      log: this.#log,
+      name: this.#info.component,
+      events: this.#ownEvents,
+    });
   }
 
   // Informer event handlers: they only enqueue and settle expectations. Public so tests

@@ -11,7 +11,7 @@ import {
   type StoreReader,
 } from '../../client/index.ts';
 import { isNodeReady } from '../node-lifecycle/index.ts';
-import { runWorkers } from '../workers.ts';
+import { runController } from '../workers.ts';
 
 // The built-in load balancer, as k3s's ServiceLB gives one on a laptop: a Service of
 // type LoadBalancer (without a loadBalancerClass of another implementation) gets the
@@ -71,9 +71,14 @@ export class ServiceLBController {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    if (this.#factory && !(await this.#factory.waitForSync(signal))) return;
-    signal.addEventListener('abort', () => this.#queue.shutDown(), { once: true });
-    await runWorkers(this.#queue, 2, (key) => this.reconcile(key), this.#log, 'service-lb');
+    return runController(signal, {
+      factory: this.#factory,
+      queue: this.#queue,
+      workers: 2,
+      reconcile: (key) => this.reconcile(key),
+      log: this.#log,
+      name: 'service-lb',
+    });
   }
 
   /** Exported for tests, which call it with seeded caches. */
