@@ -45,7 +45,6 @@ const PDBS: ResourceRef = {
   resource: 'poddisruptionbudgets',
   namespaced: true,
 };
-const EVENT_FLUSH_MS = 2_000;
 const BIND_CONCURRENCY = 16;
 
 export interface SchedulerPlugins {
@@ -213,13 +212,7 @@ export class Scheduler {
     }
     while (this.#binding > 0) await new Promise<void>((r) => this.#bindWaiters.push(r));
     // The last Scheduled events are written before the client closes, for a bounded time.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.#events.flush(),
-      new Promise<void>((r) => (timer = setTimeout(r, EVENT_FLUSH_MS))),
-    ]);
-    clearTimeout(timer);
-    this.#events.close();
+    await this.#events.shutdown();
   }
 
   async #scheduleOne(qp: QueuedPod): Promise<void> {
