@@ -112,6 +112,21 @@ async function drain(): Promise<void> {
 }
 
 describe('EventRecorder writes', () => {
+  it('names Events as client-go does, <object>.<Unix nanoseconds in hex>, never twice', async () => {
+    const { api, recorder } = setUp();
+    recorder.event(POD, 'Normal', 'Pulled', 'one');
+    recorder.event(POD, 'Normal', 'Created', 'two');
+    await recorder.flush();
+    const names = api.actions.map((a) => (a as { event: KubeObject }).event.metadata!.name!);
+    assert.equal(names.length, 2);
+    const nanos = names.map((n) => BigInt(`0x${n.slice('web.'.length)}`));
+    for (const n of nanos) {
+      // Within the clock's millisecond: the time, to the nanosecond the clock can tell.
+      assert.equal(n / 1_000_000n, BigInt(START));
+    }
+    assert.ok(nanos[1]! > nanos[0]!, `${names[1]} comes after ${names[0]}`);
+  });
+
   it('a new Event as client-go does: source, reporting component and instance, count 1', async () => {
     const { api, recorder } = setUp();
     recorder.event(POD, 'Warning', 'BackOff', 'Back-off restarting', 'spec.containers{app}');

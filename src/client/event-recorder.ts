@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../api/index.ts';
 import { ApiError, isAlreadyExists, isNamespaceTerminating, isNotFound } from './api-error.ts';
 import { type Clock, realClock, sleep } from './clock.ts';
@@ -44,8 +44,22 @@ export interface EventRecorderOptions {
 }
 
 /** `<object name>.<16 hex digits>`: unique without asking the server. */
-function newEventName(objectName: string): string {
-  return `${objectName}.${randomBytes(8).toString('hex')}`;
+/**
+ * client-go names an Event `<object>.<the time in Unix nanoseconds, hex>`. The clock here
+ * counts milliseconds, so the nanoseconds within one start at a random point and count up,
+ * which keeps names unique within a recorder and, in all likelihood, across the recorders
+ * of other threads and machines writing about the same object in the same millisecond.
+ */
+class EventNames {
+  #last = 0n;
+  readonly #offset = BigInt(randomInt(0, 500_000));
+
+  next(objectName: string, nowMs: number): string {
+    let nanos = BigInt(Math.floor(nowMs)) * 1_000_000n + this.#offset;
+    if (nanos <= this.#last) nanos = this.#last + 1n;
+    this.#last = nanos;
+    return `${objectName}.${nanos.toString(16)}`;
+  }
 }
 
 export class EventRecorder {
@@ -64,6 +78,7 @@ export class EventRecorder {
   /** Events with a write in flight. One write per Event at a time keeps counts in order. */
   readonly #writing = new Set<string>();
   readonly #closed = new AbortController();
+  readonly #names = new EventNames();
   #idleWaiters: (() => void)[] = [];
   /** Events dropped because the queue was full. */
   dropped = 0;
@@ -81,7 +96,9 @@ export class EventRecorder {
     this.#log = log;
     this.#clock = opts.clock ?? realClock;
     this.#random = opts.random ?? Math.random;
-    this.#correlator = new EventCorrelator(this.#clock, newEventName);
+    this.#correlator = new EventCorrelator(this.#clock, (name) =>
+      this.#names.next(name, this.#clock.now()),
+    );
   }
 
   /**
@@ -101,7 +118,10 @@ export class EventRecorder {
     const correlation = this.#correlator.correlate({
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: newEventName(m.name ?? ''), namespace: m.namespace || 'default' },
+      metadata: {
+        name: this.#names.next(m.name ?? '', this.#clock.now()),
+        namespace: m.namespace || 'default',
+      },
       involvedObject: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
