@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,10 +66,12 @@ export async function createContainerCgroups(
   planned: ContainerCgroups,
   resources: ContainerResources,
 ): Promise<void> {
+  // Synchronous: cgroupfs lives in memory, and this runs on every container start, where
+  // each trip through a busy event loop can take milliseconds.
   const { dirs } = planned;
-  for (const dir of dirs) await mkdir(dir, { recursive: true });
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
   const write = (dir: string, file: string, value: string | number) =>
-    writeFile(join(dir, file), String(value));
+    writeFileSync(join(dir, file), String(value));
   const quota = resources.cpuLimitMillis
     ? Math.max(1000, Math.round((resources.cpuLimitMillis * CPU_PERIOD_US) / 1000))
     : undefined;
@@ -81,25 +83,24 @@ export async function createContainerCgroups(
   try {
     if (planned.version === 2) {
       const [dir] = dirs as [string];
-      if (memory) await write(dir, 'memory.max', memory);
-      if (memory && existsSync(join(dir, 'memory.swap.max')))
-        await write(dir, 'memory.swap.max', 0);
-      if (quota) await write(dir, 'cpu.max', `${quota} ${CPU_PERIOD_US}`);
-      if (shares) await write(dir, 'cpu.weight', 1 + Math.floor(((shares - 2) * 9999) / 262142));
+      if (memory) write(dir, 'memory.max', memory);
+      if (memory && existsSync(join(dir, 'memory.swap.max'))) write(dir, 'memory.swap.max', 0);
+      if (quota) write(dir, 'cpu.max', `${quota} ${CPU_PERIOD_US}`);
+      if (shares) write(dir, 'cpu.weight', 1 + Math.floor(((shares - 2) * 9999) / 262142));
     } else {
       const [memoryDir, cpuDir] = dirs as [string, string];
       if (memory) {
-        await write(memoryDir, 'memory.limit_in_bytes', memory);
+        write(memoryDir, 'memory.limit_in_bytes', memory);
         // Without this a machine with swap pages out instead of reaching the limit.
         if (existsSync(join(memoryDir, 'memory.memsw.limit_in_bytes'))) {
-          await write(memoryDir, 'memory.memsw.limit_in_bytes', memory);
+          write(memoryDir, 'memory.memsw.limit_in_bytes', memory);
         }
       }
       if (quota) {
-        await write(cpuDir, 'cpu.cfs_period_us', CPU_PERIOD_US);
-        await write(cpuDir, 'cpu.cfs_quota_us', quota);
+        write(cpuDir, 'cpu.cfs_period_us', CPU_PERIOD_US);
+        write(cpuDir, 'cpu.cfs_quota_us', quota);
       }
-      if (shares) await write(cpuDir, 'cpu.shares', shares);
+      if (shares) write(cpuDir, 'cpu.shares', shares);
     }
   } catch (err) {
     await removeCgroups(planned);

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeCgroups, type Cgroups } from './cgroups.ts';
 import { instanceDirName } from './records.ts';
@@ -59,10 +58,14 @@ export async function which(name: string, path = SYSTEM_PATH): Promise<string | 
   return undefined;
 }
 
+/**
+ * Synchronous inside: it runs on every container start, and two metadata calls take
+ * microseconds, while each trip through a busy event loop can take milliseconds.
+ */
 export async function isExecutableFile(path: string): Promise<boolean> {
   try {
-    if (!(await stat(path)).isFile()) return false;
-    await access(path, constants.X_OK);
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
     return true;
   } catch {
     return false;

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import { AddressPool, gatewayOf, parseSubnet } from './ipam.ts';
 
 describe('pod address pool (host-local layout)', () => {
@@ -42,7 +43,9 @@ describe('pod address pool (host-local layout)', () => {
       await readFile(join(pool.dir, '10.1.2.4'), 'utf8'),
       `${ids(got, '10.1.2.4')}\r\neth0`,
     );
-    assert.equal(await readFile(join(pool.dir, 'last_reserved_ip.0'), 'utf8'), '10.1.2.6');
+    const cursor = () => readFile(join(pool.dir, 'last_reserved_ip.0'), 'utf8').catch(() => '');
+    for (let i = 0; i < 100 && (await cursor()) !== '10.1.2.6'; i++) await setTimeout(10);
+    assert.equal(await cursor(), '10.1.2.6', 'written after the allocations, in order');
 
     await pool.release('10.1.2.3', 'not-the-holder');
     assert.ok((await readdir(pool.dir)).includes('10.1.2.3'), 'only its holder releases it');

@@ -78,8 +78,8 @@ export class AddressPool {
         // pool got, whichever allocation finishes last.
         const file = join(this.dir, LAST_RESERVED);
         const cursor = () => toAddress(base + this.#last);
+        // Not waited for: the address is this pod's already.
         this.#noted = this.#noted.then(() => writeFile(file, cursor()).catch(() => undefined));
-        await this.#noted;
         return address;
       }
     }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import type { Mount } from '../types.ts';
@@ -9,18 +10,16 @@ import type { ContainerRecord } from './records.ts';
 // only while empty, and only when no other live container of the driver mounts there
 // (removing a mount point detaches it in every namespace that uses it).
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+/** Synchronous: a metadata call on every container start (see isExecutableFile). */
+function exists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 /** Creates the mount points that are missing; returns what it created, outermost first. */
 export async function createMountPoints(mounts: Mount[]): Promise<string[]> {
   const created: string[] = [];
   for (const m of mounts) {
-    if (await exists(m.containerPath)) continue;
+    if (exists(m.containerPath)) continue;
     const source = await stat(m.hostPath).catch(() => undefined);
     if (!source) throw new Error(`the volume's host path ${m.hostPath} does not exist`);
     const isFile = source.isFile();

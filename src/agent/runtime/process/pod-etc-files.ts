@@ -1,4 +1,5 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DnsConfig, Mount } from '../types.ts';
 
@@ -70,17 +71,16 @@ export async function writePodEtcFiles(dir: string, spec: PodEtcSpec): Promise<P
     files.push({ name: 'hosts', target: POD_ETC.hosts, text: hostsText(spec.hostname, spec.ips) });
   }
   const out: PodEtcFiles = { mounts: [], skipped: [] };
-  for (const f of files) {
-    const isFile = await stat(f.target).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-    if (!isFile) {
-      out.skipped.push(`${f.target} is not a file on this node: the pod keeps the node's`);
-      continue;
-    }
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, f.name), f.text);
+  // Synchronously, as the runtime's records (records.ts): two small files on every pod's
+  // way to running, where each trip through a busy event loop can take milliseconds.
+  const placed = files.filter((f) => {
+    if (statSync(f.target, { throwIfNoEntry: false })?.isFile()) return true;
+    out.skipped.push(`${f.target} is not a file on this node: the pod keeps the node's`);
+    return false;
+  });
+  if (placed.length > 0) mkdirSync(dir, { recursive: true });
+  for (const f of placed) {
+    writeFileSync(join(dir, f.name), f.text);
     out.mounts.push({ hostPath: join(dir, f.name), containerPath: f.target, readOnly: false });
   }
   return out;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { access, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { AttachQueue } from './attach-queue.ts';
 import {
   legacyTearDownStep,
@@ -52,12 +53,8 @@ function masqueradeChain(network: CniNetwork): string {
   return `WHARF-MASQ-${digest.slice(0, 12)}`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
+/** Synchronous: sysfs and /run/netns answer at once, a busy event loop may not. */
+const exists = existsSync;
 
 function failure(what: string, r: StepResult | undefined): Error {
   const why = r?.error ?? (r?.stderr.trim() || r?.stdout.trim() || `exit ${r?.code}`);
@@ -146,7 +143,7 @@ export class PodNetwork {
   /** Attaches the pod; returns its address. Undoes what it did when it fails. */
   async setUp(a: PodAttachment, link: PodLink): Promise<string> {
     // Again when it failed before, or the bridge went: the pod's failure then says why.
-    if (!this.#ready || !(await exists(`/sys/class/net/${this.network.bridge}`))) {
+    if (!this.#ready || !exists(`/sys/class/net/${this.network.bridge}`)) {
       await this.ensure();
     }
     const address = await this.#pool.allocate(a.sandboxId, IFNAME);
@@ -202,12 +199,12 @@ export class PodNetwork {
     const steps: RunStep[] = [];
     const portmap = this.#tools.portmap ? portmapStep(this.#tools, a, 'DEL') : undefined;
     if (portmap) steps.push(portmap);
-    if (await exists(netnsPath(a.netns))) {
+    if (exists(netnsPath(a.netns))) {
       // The veth goes explicitly: a process left in the namespace would keep it alive.
       steps.push({ file: ip, args: ['-n', a.netns, 'link', 'del', IFNAME], tolerate: true });
       steps.push({ file: ip, args: ['netns', 'delete', a.netns] });
     }
-    if (await exists(`/sys/class/net/${link.hostVeth}`)) {
+    if (exists(`/sys/class/net/${link.hostVeth}`)) {
       steps.push({ file: ip, args: ['link', 'del', link.hostVeth], tolerate: true });
     }
     if (steps.length > 0) {
