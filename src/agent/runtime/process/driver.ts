@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdir, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stderrLogger, type Logger } from '../../../client/index.ts';
@@ -174,7 +174,7 @@ class ProcessDriver implements RuntimeDriver {
     const record = containerRecord(this.#store.instance, id, sandbox, withEtc, can);
     if (this.#host.cgroups) record.cgroups = containerCgroups(this.#host.cgroups, id);
     const dir = this.#store.containerDir(id);
-    mkdirSync(join(dir, FILES.work), { recursive: true });
+    await mkdir(join(dir, FILES.work), { recursive: true });
     if (record.stdin || record.tty) {
       const fifos = [join(dir, FILES.stdin), join(dir, FILES.stdinHold)];
       const [made] = await this.#spawner.run([
@@ -224,7 +224,9 @@ class ProcessDriver implements RuntimeDriver {
       if (unrecorded) await this.#store.writeContainer(record);
       if (record.cgroups) await createContainerCgroups(record.cgroups, record.resources);
       // The output files are watched before the process can write to them (see watch.ts).
-      for (const f of [FILES.stdout, FILES.stderr]) appendFileSync(join(dir, f), '');
+      await Promise.all(
+        [FILES.stdout, FILES.stderr].map((f) => writeFile(join(dir, f), '', { flag: 'a' })),
+      );
       this.#watches.acquire(id);
       const { tools } = this.#host;
       launched = await launchContainer(this.#spawner, tools, record, dir, sandbox.hostname);

@@ -1,5 +1,5 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, rm, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import type { DnsConfig, Mount } from '../types.ts';
 
@@ -71,16 +71,18 @@ export async function writePodEtcFiles(dir: string, spec: PodEtcSpec): Promise<P
     files.push({ name: 'hosts', target: POD_ETC.hosts, text: hostsText(spec.hostname, spec.ips) });
   }
   const out: PodEtcFiles = { mounts: [], skipped: [] };
-  // Synchronously, as the runtime's records (records.ts): two small files on every pod's
-  // way to running, where each trip through a busy event loop can take milliseconds.
+  // The checks synchronously (metadata), the two writes side by side: this is on every
+  // pod's way to running, where each trip through a busy event loop can take milliseconds.
+  // Not the writes themselves: while the API server's store syncs its journal, a file
+  // created on the same file system can block for milliseconds.
   const placed = files.filter((f) => {
     if (statSync(f.target, { throwIfNoEntry: false })?.isFile()) return true;
     out.skipped.push(`${f.target} is not a file on this node: the pod keeps the node's`);
     return false;
   });
-  if (placed.length > 0) mkdirSync(dir, { recursive: true });
+  if (placed.length > 0) await mkdir(dir, { recursive: true });
+  await Promise.all(placed.map((f) => writeFile(join(dir, f.name), f.text)));
   for (const f of placed) {
-    writeFileSync(join(dir, f.name), f.text);
     out.mounts.push({ hostPath: join(dir, f.name), containerPath: f.target, readOnly: false });
   }
   return out;

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rm } from './fs-calls.ts';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import type {
   ContainerResources,
@@ -119,28 +118,35 @@ export function instanceDirName(instance: string): string {
 }
 
 // What this process last wrote or read of each record, by path: the files are the truth,
-// but a pod's start reads its records a dozen times. Only this process writes them (one
-// agent per state directory); drivers of one instance in one process share the cache,
-// as they share the files. Kept as JSON text, so every read returns an object of its own.
+// but a pod's start reads its records a dozen times, each read four trips through the
+// thread pool and the event loop. Only this process writes them (one agent per state
+// directory); drivers of one instance in one process share the cache, as they share the
+// files. Kept as JSON text, so every read returns an object of its own.
+//
+// Writes stay off the event loop: while the API server's store syncs its journal, a
+// file created on the same file system can block for milliseconds.
 const recordCache = new Map<string, string>();
 
-// Records are written synchronously, a few hundred bytes without fsync (~0.1 ms each):
-// done through the thread pool, each of a pod's record writes cost it two trips through
-// an event loop that a burst of pod starts keeps busy, tens of milliseconds each. The
-// API server in the same process writes its SQLite store synchronously too.
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const text = JSON.stringify(value, null, 2);
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  await writeFile(tmp, text);
+  // Cached before the rename: a removal that ends meanwhile then either deleted the
+  // entry after this or made the rename fail, never leaves a removed record cached.
   recordCache.set(path, text);
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    recordCache.delete(path);
+    throw err;
+  }
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
   let text = recordCache.get(path);
   if (text === undefined) {
     try {
-      text = readFileSync(path, 'utf8');
+      text = await readFile(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
