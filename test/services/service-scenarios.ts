@@ -79,8 +79,10 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
         });
       });
       after(async () => {
-        await k(['delete', 'rc', '--all', '--grace-period=1', '--wait=false']);
-        await k(['delete', 'pods', '--all', '--grace-period=1']);
+        // Every namespace: pods outlive the cluster on the process runtime (as after an agent
+        // restart), so one left in `other` would run on after the test.
+        await k(['delete', 'rc', '--all', '--all-namespaces', '--grace-period=1', '--wait=false']);
+        await k(['delete', 'pods', '--all', '--all-namespaces', '--grace-period=1']);
         await cluster?.close();
         unlock?.();
       });
