@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../api/index.ts';
 import { rfc3339 } from '../../api/disruption/index.ts';
+import { toleratesTaint } from '../../api/scheduling/index.ts';
 import { isConflict, LEASES, type ResourceRef, type RestClient } from '../../client/index.ts';
 
 // The parts of Nodes, Pods and Leases the node controllers read, and the taint and
@@ -95,21 +96,6 @@ export function matchTaint(a: Taint, b: Taint): boolean {
 
 export function taintExists(taints: readonly Taint[], taint: Taint): boolean {
   return taints.some((t) => matchTaint(t, taint));
-}
-
-/** Toleration.ToleratesTaint. */
-export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (toleration.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
 }
 
 /**
