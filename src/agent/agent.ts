@@ -203,6 +203,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       await factory.stop();
       await server.close();
       await running.catch(() => undefined);
+      // The last events (a pod killed on the way out) are written, for up to 2 s, before
+      // the caller closes the client.
+      await recorder.shutdown();
       await runtime.close();
     },
   };

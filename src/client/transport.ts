@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { ApiError } from './api-error.ts';
@@ -58,7 +59,9 @@ export class Transport {
     this.#agent =
       this.#base.protocol === 'http:' || opts.socketPath
         ? new http.Agent(pool)
-        : new https.Agent({ ...pool, ca: opts.caPem });
+        : // One TLS context for every connection: given only `ca`, each new connection
+          // would parse the CA into a context of its own.
+          new https.Agent({ ...pool, secureContext: tls.createSecureContext({ ca: opts.caPem }) });
   }
 
   /** Sends a request and parses the JSON answer; a non-2xx answer throws ApiError. */
