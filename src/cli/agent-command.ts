@@ -4,12 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import tls, { type DetailedPeerCertificate } from 'node:tls';
 import { openRuntime, startAgent, type RuntimeChoice } from '../agent/index.ts';
-import { defaultSans, ensureServingCertificates, versionInfo } from '../apiserver/index.ts';
+import {
+  DEFAULT_SERVICE_CIDR,
+  defaultSans,
+  ensureServingCertificates,
+  versionInfo,
+} from '../apiserver/index.ts';
 import { ApiError, RestClient, stderrLogger, type ResourceRef } from '../client/index.ts';
 import { step } from './control-plane.ts';
 import { startNodeNetwork, type ProxyModeChoice } from '../network/index.ts';
 import { lockDataDir } from './data-dir.ts';
 import { caHash, parseJoinToken } from './join-token.ts';
+import { readClusterConfig } from './cluster-config.ts';
 
 // `wharf agent --server URL --token T`: this machine joins a cluster as a Node.
 //
@@ -27,7 +33,8 @@ export interface AgentCommandOptions {
   dataDir: string;
   nodeIp?: string;
   port: number;
-  serviceCidr: string;
+  /** Absent: the range the cluster publishes (10.96.0.0/12 from a server that does not). */
+  serviceCidr?: string;
   proxyMode: ProxyModeChoice;
   clusterDomain: string;
 }
@@ -86,6 +93,12 @@ export async function runAgent(opts: AgentCommandOptions): Promise<void> {
         defaultSans(opts.nodeIp ? [opts.nodeIp] : []),
       ),
     );
+    let serviceCIDR = opts.serviceCidr;
+    if (!serviceCIDR) {
+      const published = (await readClusterConfig(client))?.serviceCIDR;
+      serviceCIDR = published ?? DEFAULT_SERVICE_CIDR;
+      out(`  service range ${serviceCIDR} (${published ? 'from the cluster' : 'the default'})`);
+    }
     const gateway = driver.capabilities().podGateway;
     const network = await step('starting service proxy and cluster DNS', out, () =>
       startNodeNetwork({
@@ -93,7 +106,7 @@ export async function runAgent(opts: AgentCommandOptions): Promise<void> {
         nodeName,
         log: stderrLogger,
         proxyMode: opts.proxyMode,
-        serviceCIDR: opts.serviceCidr,
+        serviceCIDR,
         clusterDomain: opts.clusterDomain,
         ...(gateway ? { podGateway: gateway } : {}),
         progress: out,

@@ -16,6 +16,7 @@ import { RestClient, runWhileLeading, stderrLogger } from '../client/index.ts';
 import { runControllers } from '../controllers/index.ts';
 import { defaultHostIP, openRuntime, startAgent, type RuntimeChoice } from '../agent/index.ts';
 import { startSchedulerThread } from '../scheduler/thread.ts';
+import { publishClusterConfig } from './cluster-config.ts';
 import { openStore, startCompactor, type Backend } from '../store/index.ts';
 import { ensureJoinSecret, formatJoinToken, NODE_BOOTSTRAP_USER } from './join-token.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -143,6 +144,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ...local,
     });
     cleanups.unshift(() => client.close());
+    // Agents that join later learn the service range from here.
+    await publishClusterConfig(client, { serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR });
     await step(
       'starting controllers (garbage collector, namespace, service accounts, root CA)',
       progress,

@@ -164,19 +164,24 @@ export function buildProgram(): Command {
     )
     .option('--port <port>', "HTTPS port of the agent's endpoint (0: any free port)", port, 10250)
     .action(
-      async (o: {
-        server: string;
-        token: string;
-        nodeName?: string;
-        runtime: 'auto' | 'docker' | 'process';
-        dataDir: string;
-        nodeIp?: string;
-        port: number;
-        serviceCidr: string;
-        proxyMode: 'auto' | 'kernel' | 'userspace';
-        clusterDomain: string;
-      }) => {
-        await runAgent(o);
+      async (
+        o: {
+          server: string;
+          token: string;
+          nodeName?: string;
+          runtime: 'auto' | 'docker' | 'process';
+          dataDir: string;
+          nodeIp?: string;
+          port: number;
+          serviceCidr: string;
+          proxyMode: 'auto' | 'kernel' | 'userspace';
+          clusterDomain: string;
+        },
+        cmd: Command,
+      ) => {
+        // A range the user did not choose is the cluster's, read from it once joined.
+        const chosen = cmd.getOptionValueSource('serviceCidr') !== 'default';
+        await runAgent({ ...o, serviceCidr: chosen ? o.serviceCidr : undefined });
       },
     );
 

@@ -85,6 +85,8 @@ async function closedPort(): Promise<number> {
   });
 }
 
+const SERVICE_CIDR = '10.100.0.0/16';
+
 describe('wharf agent: another machine joins with the join token', { timeout: 300_000 }, () => {
   let cluster: TestCluster;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-join-'));
@@ -109,7 +111,11 @@ describe('wharf agent: another machine joins with the join token', { timeout: 30
   ];
 
   before(async () => {
-    cluster = await startTestCluster({ agent: { runtime: 'process', nodeName: 'main-node' } });
+    // Not the default range: the joining agent, given none, must take the cluster's.
+    cluster = await startTestCluster({
+      agent: { runtime: 'process', nodeName: 'main-node' },
+      serviceCIDR: SERVICE_CIDR,
+    });
   });
   after(async () => {
     if (cluster) {
@@ -178,6 +184,7 @@ describe('wharf agent: another machine joins with the join token', { timeout: 30
     );
     assert.match(agent.output(), /checking the cluster CA of \S+ … ok/);
     assert.match(agent.output(), /authenticated as system:node-bootstrap/);
+    assert.match(agent.output(), /service range 10\.100\.0\.0\/16 \(from the cluster\)/);
 
     const node = await until(`node ${NODE} Ready`, async () => {
       const n = JSON.parse(await k(['get', 'node', NODE, '-o', 'json']));
