@@ -43,7 +43,6 @@ export interface EventRecorderOptions {
   random?: () => number;
 }
 
-/** `<object name>.<16 hex digits>`: unique without asking the server. */
 /**
  * client-go names an Event `<object>.<the time in Unix nanoseconds, hex>`. The clock here
  * counts milliseconds, so the nanoseconds within one start at a random point and count up,
