@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../api/index.ts';
-import type { LabelSelector } from '../../api/selectors/index.ts';
-import { isAlreadyExists } from '../../client/index.ts';
-import { claimObjects } from './claim.ts';
+import { matchesLabels, type LabelSelector } from '../../api/selectors/index.ts';
+import { isAlreadyExists, type ResourceRef } from '../../client/index.ts';
+import { claimObjects, type ClaimOptions } from '../controller-ref/index.ts';
 import type { SyncContext } from './context.ts';
 import { computeHash, stableStringify } from './hash.ts';
 import { BY_NAMESPACE } from './indexes.ts';
@@ -59,12 +59,8 @@ export async function constructHistory(
   const namespace = ds.metadata?.namespace ?? '';
   const inNamespace = ctx.caches.revisions.byIndex(BY_NAMESPACE, namespace);
   const owned = await claimObjects(
-    ctx,
-    ds,
-    selector,
+    claimOptions(ctx, ds, selector, CONTROLLER_REVISIONS, 'ControllerRevision'),
     inNamespace,
-    CONTROLLER_REVISIONS,
-    'ControllerRevision',
   );
   const currents: KubeObject[] = [];
   const old: KubeObject[] = [];
@@ -188,4 +184,24 @@ export async function cleanupHistory(
     );
     toKill--;
   }
+}
+
+/** How the DaemonSet claims its pods and ControllerRevisions. */
+export function claimOptions(
+  ctx: SyncContext,
+  ds: KubeObject,
+  selector: LabelSelector,
+  resource: ResourceRef,
+  kind: 'Pod' | 'ControllerRevision',
+): ClaimOptions {
+  return {
+    client: ctx.client,
+    owner: ds,
+    ownerResource: DAEMONSETS,
+    ownerKind: 'DaemonSet',
+    controllerRef: newControllerRef(ds),
+    resource,
+    kind,
+    match: (obj) => matchesLabels(selector, obj.metadata?.labels),
+  };
 }

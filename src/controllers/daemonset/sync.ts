@@ -1,8 +1,8 @@
 import type { KubeObject } from '../../api/index.ts';
 import { objectKey } from '../../client/index.ts';
-import { claimObjects } from './claim.ts';
+import { claimObjects } from '../controller-ref/index.ts';
 import type { SyncContext } from './context.ts';
-import { cleanupHistory, constructHistory, hashOf } from './history.ts';
+import { claimOptions, cleanupHistory, constructHistory, hashOf } from './history.ts';
 import { BY_NAMESPACE } from './indexes.ts';
 import { manage, nodesToDaemonPods } from './manage.ts';
 import { rollingUpdate } from './rolling-update.ts';
@@ -36,7 +36,7 @@ export async function syncDaemonSet(ctx: SyncContext, ds: KubeObject): Promise<v
   let pods: KubeObject[];
   try {
     const inNamespace = ctx.caches.pods.byIndex(BY_NAMESPACE, namespace);
-    pods = await claimObjects(ctx, ds, selector, inNamespace, PODS, 'Pod');
+    pods = await claimObjects(claimOptions(ctx, ds, selector, PODS, 'Pod'), inNamespace);
   } catch (err) {
     const name = ds.metadata?.name ?? '';
     throw new Error(

@@ -16,7 +16,7 @@ import {
   type StoreReader,
 } from '../../client/index.ts';
 import { runController, type ReconcileResult } from '../workers.ts';
-import { claimReplicaSets, controllerRefOf } from './claim.ts';
+import { claimObjects, controllerRefOf } from '../controller-ref/index.ts';
 import {
   updateDeploymentStatus,
   type DeploymentClient,
@@ -28,7 +28,14 @@ import { checkPausedConditions } from './progress.ts';
 import { rolloutRecreate, type PodMap } from './recreate.ts';
 import { rolloutRolling } from './rolling.ts';
 import { isScalingEvent, sync, syncStatusOnly } from './scale.ts';
-import { deploymentSpec, deploymentStatus, DEPLOYMENTS, PODS, REPLICASETS } from './types.ts';
+import {
+  controllerRefTo,
+  deploymentSpec,
+  deploymentStatus,
+  DEPLOYMENTS,
+  PODS,
+  REPLICASETS,
+} from './types.ts';
 
 // The Deployment controller of kube-controller-manager (pkg/controller/deployment). Work
 // items are Deployment keys (`namespace/name`). Handlers only enqueue: Deployments on any
@@ -264,7 +271,19 @@ export class DeploymentController {
     const selector = selectorOf(d);
     if (!selector) throw new Error(`deployment ${namespace}/${name} has invalid label selector`);
     const inNamespace = this.#caches.replicaSets.byIndex(BY_NAMESPACE, namespace);
-    const rsList = await claimReplicaSets(ctx, d, selector, inNamespace);
+    const rsList = await claimObjects(
+      {
+        client: ctx.client,
+        owner: d,
+        ownerResource: DEPLOYMENTS,
+        ownerKind: 'Deployment',
+        controllerRef: controllerRefTo(d),
+        resource: REPLICASETS,
+        kind: 'ReplicaSet',
+        match: (rs) => matchesLabels(selector, rs.metadata?.labels),
+      },
+      inNamespace,
+    );
     const podMap = this.#podMap(d, selector, rsList);
 
     if (d.metadata?.deletionTimestamp) {

@@ -2,7 +2,7 @@ import type { KubeObject } from '../../api/index.ts';
 import type { LabelSelectorSpec } from '../../api/selectors/index.ts';
 import { isAlreadyExists, isNamespaceTerminating } from '../../client/index.ts';
 import { setDeploymentRevision, setNewReplicaSetAnnotations } from './annotations.ts';
-import { controllerRefOf, controllerRefTo } from './claim.ts';
+import { controllerRefOf } from '../controller-ref/index.ts';
 import { getCondition, newCondition, setCondition } from './conditions.ts';
 import {
   errorMessage,
@@ -18,6 +18,7 @@ import {
   newRSNewReplicas,
 } from './replica-sets.ts';
 import {
+  controllerRefTo,
   deploymentSpec,
   deploymentStatus,
   HASH_LABEL,

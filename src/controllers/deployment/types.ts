@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../api/index.ts';
+import type { KubeObject, OwnerReference } from '../../api/index.ts';
 import type { LabelSelectorSpec } from '../../api/selectors/index.ts';
 import type { ResourceRef } from '../../client/index.ts';
 
@@ -171,4 +171,16 @@ export function hasProgressDeadline(d: KubeObject): boolean {
 export function hasRevisionHistoryLimit(d: KubeObject): boolean {
   const l = deploymentSpec(d).revisionHistoryLimit;
   return l !== undefined && l !== null && l !== MAX_INT32;
+}
+
+/** metav1.NewControllerRef to a Deployment. */
+export function controllerRefTo(d: KubeObject): OwnerReference {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    name: d.metadata?.name ?? '',
+    uid: d.metadata?.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }

@@ -23,7 +23,7 @@ import { JOBS, PODS, uidOf, type JobClient, type JobDeps, type Recorder } from '
 import { Expectations, FinalizerExpectations } from './expectations.ts';
 import { SYNC_BATCH_PERIOD_MS } from './manage.ts';
 import { ensureNamespaceIndex, BY_NAMESPACE } from './namespace-index.ts';
-import { claimPods } from './claim.ts';
+import { getPodsForJob } from './pods-for-job.ts';
 import {
   controllerRefOf,
   hasTrackingFinalizer,
@@ -145,7 +145,8 @@ export class JobController {
       return;
     }
     try {
-      const pods = await claimPods(this.#deps, job, this.#podsIn(job.metadata?.namespace ?? ''));
+      const candidates = this.#podsIn(job.metadata?.namespace ?? '');
+      const pods = await getPodsForJob(this.#deps, job, candidates);
       const after = await syncJob(this.#deps, key, job, pods);
       if (after !== undefined) return { requeueAfterMs: after };
     } catch (err) {

@@ -13,7 +13,7 @@ import {
   type StoreReader,
 } from '../../client/index.ts';
 import { runController, type ReconcileResult } from '../workers.ts';
-import { claimPods } from './claim.ts';
+import { claimObjects } from '../controller-ref/index.ts';
 import {
   errorMessage,
   type EventSink,
@@ -23,7 +23,14 @@ import {
 import { Expectations } from '../expectations/index.ts';
 import { KINDS, podSelector, specOf, type KindInfo, type ReplicaSetKind } from './kinds.ts';
 import { BURST_REPLICAS, manageReplicas } from './manage.ts';
-import { controllerRefOf, isPodActive, isPodReady, podKey, PODS } from './pods.ts';
+import {
+  controllerRefOf,
+  isPodActive,
+  isPodReady,
+  newControllerRef,
+  podKey,
+  PODS,
+} from './pods.ts';
 import { calculateStatus, updateStatus } from './status.ts';
 import { ensureIndex, BY_CONTROLLER_UID, BY_NAMESPACE } from './indexes.ts';
 
@@ -241,7 +248,19 @@ export class ReplicaSetController {
     }
     // Cached pods are shared: claiming and managing only read them; writes go to the API.
     const inNamespace = this.#caches.pods.byIndex(BY_NAMESPACE, owner.metadata?.namespace ?? '');
-    const active = await claimPods(this.#ctx, owner, selector, inNamespace.filter(isPodActive));
+    const active = await claimObjects(
+      {
+        client: this.#ctx.client,
+        owner,
+        ownerResource: this.#ctx.info.ref,
+        ownerKind: this.#ctx.info.kind,
+        controllerRef: newControllerRef(owner, this.#ctx.info),
+        resource: PODS,
+        kind: 'Pod',
+        match: (pod) => matchesLabels(selector, pod.metadata?.labels),
+      },
+      inNamespace.filter(isPodActive),
+    );
     let manageError: Error | undefined;
     if (needsSync && !owner.metadata?.deletionTimestamp) {
       const related = () => this.#relatedPods(owner);

@@ -1,0 +1,1 @@
+export { claimObjects, controllerRefOf, type ClaimOptions } from './claim.ts';
