@@ -1,7 +1,7 @@
 import os from 'node:os';
 
-// resolv.conf both ways: read the host's (where the cluster DNS forwards to), and write
-// the one a pod with dnsPolicy ClusterFirst gets (what the kubelet writes).
+// The host's resolv.conf, read for where the cluster DNS forwards what is not the
+// cluster's. (What pods get is written by the agent: src/agent/pods/pod-dns.ts.)
 
 export interface ResolvConf {
   nameservers: string[];
