@@ -89,6 +89,43 @@ describe('service cluster IPs and node ports', () => {
     assert.equal((await get('fixed2')).spec.clusterIP, '10.96.100.100');
   });
 
+  it('refuses IPv6 and dual-stack on this single-stack cluster, as kube-apiserver does', async () => {
+    const v6 = await fails(
+      ['create', '-f', '-'],
+      svcYaml('v6', '  ipFamilies: [IPv6]\n  ports:\n  - port: 80'),
+    );
+    assert.match(
+      v6,
+      /The Service "v6" is invalid: spec.ipFamilies\[0\]: Invalid value: "IPv6": not configured on this cluster/,
+    );
+    const dual = await fails(
+      ['create', '-f', '-'],
+      svcYaml('dual', '  ipFamilyPolicy: RequireDualStack\n  ports:\n  - port: 80'),
+    );
+    assert.match(
+      dual,
+      /spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services/,
+    );
+    const v6ip = await fails(
+      ['create', '-f', '-'],
+      svcYaml('v6ip', '  clusterIP: fd00::10\n  ports:\n  - port: 80'),
+    );
+    assert.match(
+      v6ip,
+      /spec.clusterIPs\[0\]: Invalid value: .*IPv6 is not configured on this cluster/,
+    );
+    // PreferDualStack falls back to the one family there is.
+    await apply(svcYaml('prefer', '  ipFamilyPolicy: PreferDualStack\n  ports:\n  - port: 80'));
+    const prefer = await get('prefer');
+    assert.deepEqual(prefer.spec.ipFamilies, ['IPv4']);
+    assert.equal(prefer.spec.clusterIPs?.length, 1);
+    // A headless service without a selector gets no address and may name any family.
+    await apply(svcYaml('bare', '  clusterIP: None\n  ipFamilies: [IPv6]\n  ports:\n  - port: 80'));
+    for (const name of ['v6', 'dual', 'v6ip']) {
+      assert.match(await fails(['get', 'service', name]), /NotFound|not found/);
+    }
+  });
+
   it('allocates node ports, refuses taken and out-of-range ones, shares one across protocols', async () => {
     await apply(svcYaml('np', '  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 30080'));
     assert.equal((await get('np')).spec.ports[0]!.nodePort, 30080);

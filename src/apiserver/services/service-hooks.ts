@@ -193,6 +193,8 @@ export function serviceWriteHooks(alloc: ServiceAllocations): WriteHooks {
     dryRun: boolean,
   ): Promise<{ errors: FieldError[]; taken: Taken }> {
     const taken = new Taken(alloc, owner, dryRun);
+    const familyErrors = clusterFamilyErrors(spec);
+    if (familyErrors.length > 0) return { errors: familyErrors, taken };
     try {
       const errors: FieldError[] = [];
       if (wantsClusterIP(spec) && !(old && wantsClusterIP(old) && ipsOf(old).length > 0)) {
@@ -254,6 +256,52 @@ export function serviceWriteHooks(alloc: ServiceAllocations): WriteHooks {
         await alloc.releasePort(p, owner);
     },
   };
+}
+
+/** The one family this cluster serves: its service range is IPv4 (parseServiceCIDR). */
+const CLUSTER_FAMILY = 'IPv4';
+
+/**
+ * What a single-stack IPv4 cluster refuses, as kube-apiserver's initIPFamilyFields: an
+ * IPv6 cluster IP, a family it has no range for, and RequireDualStack. A headless service
+ * without a selector may name any families (it gets no addresses), and an ExternalName
+ * service has none.
+ */
+function clusterFamilyErrors(spec: Spec): FieldError[] {
+  if (spec.type === 'ExternalName') return [];
+  const selector = (spec as Spec & { selector?: Record<string, string> }).selector;
+  if (spec.clusterIP === 'None' && Object.keys(selector ?? {}).length === 0) return [];
+  const errors: FieldError[] = [];
+  const ips = (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter(
+    (ip) => ip && ip !== 'None',
+  );
+  ips.forEach((ip, i) => {
+    if (ip.includes(':') && i >= (spec.ipFamilies ?? []).length) {
+      errors.push(
+        invalid(
+          `spec.clusterIPs[${i}]`,
+          goSlice(spec.clusterIPs ?? ips),
+          'IPv6 is not configured on this cluster',
+        ),
+      );
+    }
+  });
+  if (errors.length > 0) return errors;
+  if (spec.ipFamilyPolicy === 'RequireDualStack') {
+    errors.push(
+      invalid(
+        'spec.ipFamilyPolicy',
+        spec.ipFamilyPolicy,
+        'this cluster is not configured for dual-stack services',
+      ),
+    );
+  }
+  (spec.ipFamilies ?? []).forEach((family, i) => {
+    if (family !== CLUSTER_FAMILY) {
+      errors.push(invalid(`spec.ipFamilies[${i}]`, family, 'not configured on this cluster'));
+    }
+  });
+  return errors;
 }
 
 /**
