@@ -3,6 +3,7 @@ import https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from './support/cluster.ts';
 import { KUBECTL, kubectl, kubectlOk } from './support/kubectl.ts';
+import { until } from './support/until.ts';
 
 // Node maintenance through real kubectl: cordon/uncordon, and drain evicting pods through
 // the eviction API while the disruption controller keeps PodDisruptionBudgets current.
@@ -25,21 +26,6 @@ describe('drain, cordon and the eviction API', () => {
     kubectlOk(KUBECTL, cluster.kubectlArgs, ['apply', '-f', '-'], { input: yaml });
 
   /** Polls `check` every 100 ms; fails after `ms` with what it last saw. */
-  async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 15_000) {
-    const deadline = Date.now() + ms;
-    let last: unknown;
-    while (Date.now() < deadline) {
-      try {
-        const value = await check();
-        if (value !== undefined) return value;
-      } catch (err) {
-        last = err;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-  }
-
   function post(path: string, body: unknown): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const url = new URL(path, cluster.url);
@@ -122,10 +108,14 @@ describe('drain, cordon and the eviction API', () => {
 
   /** Waits until the controller has written these status fields. */
   async function budgetSettles(ns: string, name: string, want: Record<string, unknown>) {
-    return until(`${ns}/${name} to have ${JSON.stringify(want)}`, async () => {
-      const status = await budgetStatus(ns, name);
-      return Object.entries(want).every(([f, v]) => status[f] === v) ? status : undefined;
-    });
+    return until(
+      `${ns}/${name} to have ${JSON.stringify(want)}`,
+      async () => {
+        const status = await budgetStatus(ns, name);
+        return Object.entries(want).every(([f, v]) => status[f] === v) ? status : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
   }
 
   async function podNames(ns: string): Promise<string[]> {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl, kubectlOk } from '../support/kubectl.ts';
+import { until as untilFor } from '../support/until.ts';
 
 // A second machine joins: a real `wharf agent` process with the join token the control
 // plane prints, its Node, a pod pinned to it, and `kubectl logs` and `exec` reaching that
@@ -16,6 +17,8 @@ import { KUBECTL, kubectl, kubectlOk } from '../support/kubectl.ts';
 
 const WHARF = path.resolve('bin/wharf.mjs');
 const WAIT_MS = 60_000;
+const until = <T>(what: string, check: () => Promise<T | undefined>) =>
+  untilFor(what, check, { timeoutMs: WAIT_MS });
 const NODE = 'second-node';
 const POD = 'on-second';
 
@@ -59,21 +62,6 @@ async function waitForOutput(run: Running, re: RegExp): Promise<RegExpExecArray>
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`did not see ${re} in:\n${run.output()}`);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} within ${WAIT_MS / 1000} s${last ? `: ${String(last)}` : ''}`);
 }
 
 async function closedPort(): Promise<number> {

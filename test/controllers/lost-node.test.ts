@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl, kubectlOk } from '../support/kubectl.ts';
+import { until as untilFor } from '../support/until.ts';
 
 // Issue 6's lost node, with real agents: a second node (a real `wharf agent` process)
 // dies with SIGKILL; after the node monitor grace period (15 s here: longer than the 10 s lease renewal) it goes Unknown and
@@ -17,18 +18,10 @@ type Json = Record<string, any>;
 
 const WHARF = path.resolve('bin/wharf.mjs');
 const WAIT_MS = 90_000;
+const until = <T>(what: string, check: () => Promise<T | undefined>) =>
+  untilFor(what, check, { timeoutMs: WAIT_MS, intervalMs: 500 });
 const LOST = 'lost-node';
 const KEPT = 'kept-node';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${what}: not within ${WAIT_MS / 1000} s`);
-}
 
 describe('a lost node: its pods come back on another node', { timeout: 300_000 }, () => {
   let cluster: TestCluster;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KUBECTL, kubectl } from '../support/kubectl.ts';
 import { missingCommand, missingRoot } from '../support/requirements.ts';
+import { until } from '../support/until.ts';
 
 // A node without root, for real: `wharf up` runs as user nobody (switched to with
 // setpriv, so the test itself needs root) on the process runtime. It picks a loopback
@@ -42,21 +43,6 @@ function get(host: string, port: number): Promise<string> {
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 describe('a node without root (wharf up as nobody)', { skip, timeout: 300_000 }, () => {

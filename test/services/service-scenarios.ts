@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl } from '../support/kubectl.ts';
 import { lockKernelRules } from '../support/kernel-lock.ts';
+import { until } from '../support/until.ts';
 
 // The classic guide's service steps for real, through kubectl, with the node's agent,
 // service proxy and cluster DNS: a ReplicationController behind a service, its cluster
@@ -22,7 +23,6 @@ export interface ServiceScenarioOptions {
 
 type Json = Record<string, any>;
 
-const WAIT_MS = 60_000;
 /** Serves `served by <pod>` on 8080; unready while /tmp/www-<pod>/unready exists. */
 const SERVE =
   'mkdir -p /tmp/www-$HOSTNAME && echo served by $HOSTNAME > /tmp/www-$HOSTNAME/index.html && exec busybox httpd -f -p 8080 -h /tmp/www-$HOSTNAME';
@@ -47,20 +47,6 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
       };
       const getJson = async (...args: string[]): Promise<Json> =>
         JSON.parse(await ok(['get', ...args, '-o', 'json']));
-      async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-        const deadline = Date.now() + WAIT_MS;
-        let last: unknown;
-        while (Date.now() < deadline) {
-          try {
-            const v = await check();
-            if (v !== undefined) return v;
-          } catch (err) {
-            last = err;
-          }
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-      }
       const readyAddresses = async (svc: string): Promise<string[]> => {
         const ep = await getJson('endpoints', svc);
         return (ep.subsets ?? []).flatMap((s: Json) => (s.addresses ?? []).map((a: Json) => a.ip));
