@@ -137,8 +137,9 @@ export class Scheduler {
       onDelete: (n) => this.cache.removeNode(n),
     });
     factory.informerFor(PODS).addEventHandler({
-      onAdd: (p) => this.#podChanged(p, true),
-      onUpdate: (o, p) => this.#podChanged(p, specChanged(o, p)),
+      onAdd: (p) => this.#podChanged(p, () => true),
+      // Compared only for pods still pending: a binding's update needs no comparison.
+      onUpdate: (o, p) => this.#podChanged(p, () => specChanged(o, p)),
       onDelete: (p) => {
         this.#nominate(p, undefined);
         this.queue.delete(keyOf(p));
@@ -174,7 +175,7 @@ export class Scheduler {
     return extra.length === 0 ? node : nodeWithPods(node, [...node.pods, ...extra]);
   }
 
-  #podChanged(pod: KubeObject, mayFitNow: boolean): void {
+  #podChanged(pod: KubeObject, mayFitNow: () => boolean): void {
     const key = keyOf(pod);
     const nominatedTo = nodeNameOf(pod)
       ? undefined
@@ -194,7 +195,8 @@ export class Scheduler {
       this.queue.delete(key);
       return;
     }
-    if (!this.cache.isAssumedOrBound(pod.metadata?.uid ?? '')) this.queue.add(key, pod, mayFitNow);
+    if (!this.cache.isAssumedOrBound(pod.metadata?.uid ?? ''))
+      this.queue.add(key, pod, mayFitNow());
   }
 
   async run(signal: AbortSignal): Promise<void> {

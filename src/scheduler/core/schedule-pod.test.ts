@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.ts';
 import { SchedulerCache } from '../cache.ts';
-import { SUCCESS, unschedulable, type FilterPlugin, type ScorePlugin } from '../framework/index.ts';
+import {
+  SKIP,
+  SUCCESS,
+  unschedulable,
+  type FilterPlugin,
+  type ScorePlugin,
+} from '../framework/index.ts';
 import { numFeasibleNodesToFind, schedulePod } from './schedule-pod.ts';
 
 const node = (name: string, cpu = '4'): KubeObject => ({
@@ -45,6 +51,37 @@ describe('one scheduling decision', () => {
       reasons: ['too small'],
       plugin: 'OnlyBig',
     });
+  });
+
+  it('leaves out the Filter and Score of plugins whose PreFilter or PreScore say Skip', () => {
+    const cache = new SchedulerCache();
+    for (const [n, cpu] of [
+      ['a', '4'],
+      ['b', '8'],
+      ['c', '16'],
+    ] as const)
+      cache.upsertNode(node(n, cpu));
+    const calls: string[] = [];
+    const skippedFilter: FilterPlugin = {
+      name: 'Skipped',
+      preFilter: () => SKIP,
+      filter: (_s, _p, n) => (calls.push(`filter ${n.name}`), unschedulable('never asked')),
+    };
+    const skippedScore: ScorePlugin = {
+      name: 'SkippedScore',
+      weight: 100,
+      preScore: () => SKIP,
+      score: (_s, _p, n) => (calls.push(`score ${n.name}`), n.name === 'b' ? 1000 : 0),
+      normalizeScore: () => calls.push('normalize'),
+    };
+    const result = schedulePod(pod, cache.snapshot(), {
+      filters: [skippedFilter, onlyBig],
+      scores: [skippedScore, preferMostCpu],
+      startIndex: 0,
+    });
+    assert.deepEqual(calls, []);
+    assert.equal(result.node, 'c');
+    assert.equal(result.statuses.get('a')?.plugin, 'OnlyBig');
   });
 
   it('reports every node when nothing fits', () => {

@@ -1,12 +1,13 @@
 import type { KubeObject } from '../../api/index.ts';
-import type {
-  CycleState,
-  FilterPlugin,
-  NodeInfo,
-  NodeScore,
-  ScorePlugin,
-  Snapshot,
-  Status,
+import {
+  SUCCESS,
+  type CycleState,
+  type FilterPlugin,
+  type NodeInfo,
+  type NodeScore,
+  type ScorePlugin,
+  type Snapshot,
+  type Status,
 } from '../framework/index.ts';
 
 // One scheduling decision, pure: filter nodes (stopping, like kube-scheduler, once enough
@@ -55,14 +56,17 @@ export function schedulePod(
   const state: CycleState = new Map();
   const statuses = new Map<string, Status>();
   const nodes = snapshot.nodes;
+  // The filters this pod needs: those whose PreFilter says Skip would pass every node.
+  const filters: FilterPlugin[] = [];
   for (const f of opts.filters) {
-    if (!f.preFilter) continue;
-    const st = f.preFilter(state, pod, snapshot);
+    const st = f.preFilter ? f.preFilter(state, pod, snapshot) : SUCCESS;
+    if (st.code === 'Skip') continue;
     if (st.code !== 'Success') {
       const status = { ...st, plugin: f.name };
       for (const n of nodes) statuses.set(n.name, status);
       return { statuses, preFilterStatus: status, evaluated: nodes.length, feasible: 0 };
     }
+    filters.push(f);
   }
   const wanted = numFeasibleNodesToFind(nodes.length);
   const feasible: NodeInfo[] = [];
@@ -72,7 +76,7 @@ export function schedulePod(
     evaluated++;
     const view = opts.withNominated ? opts.withNominated(node) : node;
     let rejected: Status | undefined;
-    for (const f of opts.filters) {
+    for (const f of filters) {
       const st = f.filter(state, pod, view, snapshot);
       if (st.code !== 'Success') {
         rejected = { ...st, plugin: f.name };

@@ -13,7 +13,12 @@ export type StatusCode =
   /** Does not fit, and preempting pods on this node would not help. */
   | 'UnschedulableAndUnresolvable'
   /** The plugin failed: a bug or a bad object, not a verdict on the node. */
-  | 'Error';
+  | 'Error'
+  /**
+   * From PreFilter or PreScore only: the plugin has nothing to say about this pod, so its
+   * Filter (or Score) is not run in this cycle — as kube-scheduler's framework.Skip.
+   */
+  | 'Skip';
 
 export interface Status {
   code: StatusCode;
@@ -24,6 +29,9 @@ export interface Status {
 }
 
 export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: [] }) as Status;
+
+/** PreFilter/PreScore: this plugin's Filter/Score would pass (or score) every node alike. */
+export const SKIP: Status = Object.freeze({ code: 'Skip', reasons: [] }) as Status;
 
 export function unschedulable(...reasons: string[]): Status {
   return { code: 'Unschedulable', reasons };
@@ -82,7 +90,10 @@ export interface Plugin {
 }
 
 export interface FilterPlugin extends Plugin {
-  /** Once per pod per cycle; an unschedulable result here rejects every node at once. */
+  /**
+   * Once per pod per cycle; an unschedulable result here rejects every node at once, and
+   * Skip leaves Filter out of the cycle. Filter must still answer correctly without it.
+   */
   preFilter?(state: CycleState, pod: KubeObject, snapshot: Snapshot): Status;
   /** Whether `pod` may go on `node`. Must not mutate anything it is given. */
   filter(state: CycleState, pod: KubeObject, node: NodeInfo, snapshot: Snapshot): Status;
@@ -91,6 +102,7 @@ export interface FilterPlugin extends Plugin {
 export interface ScorePlugin extends Plugin {
   /** Relative weight of this plugin's normalized score. */
   readonly weight: number;
+  /** Skip (or any status but Success) leaves Score out: every node alike gets 0 from it. */
   preScore?(state: CycleState, pod: KubeObject, nodes: NodeInfo[], snapshot: Snapshot): Status;
   /** A raw score for `node`; higher is better. */
   score(state: CycleState, pod: KubeObject, node: NodeInfo, snapshot: Snapshot): number;

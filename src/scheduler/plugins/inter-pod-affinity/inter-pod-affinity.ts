@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
+  SKIP,
   SUCCESS,
   unresolvable,
   unschedulable,
@@ -47,8 +48,9 @@ export class InterPodAffinity implements FilterPlugin, ScorePlugin {
   preFilter(state: CycleState, pod: KubeObject, snapshot: Snapshot): Status {
     const error = podAffinityInfo(pod).error;
     if (error) return unresolvable(`parsing pod: ${error}`);
-    state.set(PRE_FILTER_KEY, computeFilterState(pod, snapshot));
-    return SUCCESS;
+    const s = computeFilterState(pod, snapshot);
+    state.set(PRE_FILTER_KEY, s);
+    return s.skip ? SKIP : SUCCESS;
   }
 
   filter(state: CycleState, pod: KubeObject, node: NodeInfo, snapshot: Snapshot): Status {
@@ -70,8 +72,9 @@ export class InterPodAffinity implements FilterPlugin, ScorePlugin {
   }
 
   preScore(state: CycleState, pod: KubeObject, _nodes: NodeInfo[], snapshot: Snapshot): Status {
-    state.set(PRE_SCORE_KEY, computeScoreState(pod, snapshot));
-    return SUCCESS;
+    const s = computeScoreState(pod, snapshot);
+    state.set(PRE_SCORE_KEY, s);
+    return s.topology ? SUCCESS : SKIP;
   }
 
   score(state: CycleState, pod: KubeObject, node: NodeInfo, snapshot: Snapshot): number {

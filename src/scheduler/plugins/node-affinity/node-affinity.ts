@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
   defaultNormalizeScore,
+  SKIP,
   SUCCESS,
   unresolvable,
   type CycleState,
@@ -103,7 +104,7 @@ export class NodeAffinity implements FilterPlugin, ScorePlugin {
     const s = preFilterState(pod);
     state.set(PRE_FILTER_KEY, s);
     if (s.nodeNames && s.nodeNames.size === 0) return unresolvable(ERR_REASON_CONFLICT);
-    return SUCCESS;
+    return s.required || s.nodeNames ? SUCCESS : SKIP;
   }
 
   filter(state: CycleState, pod: KubeObject, node: NodeInfo): Status {
@@ -118,8 +119,9 @@ export class NodeAffinity implements FilterPlugin, ScorePlugin {
   }
 
   preScore(state: CycleState, pod: KubeObject): Status {
-    state.set(PRE_SCORE_KEY, preferredTerms(pod));
-    return SUCCESS;
+    const terms = preferredTerms(pod);
+    state.set(PRE_SCORE_KEY, terms);
+    return terms.length === 0 ? SKIP : SUCCESS;
   }
 
   /** The sum of the weights of the preferred terms the node matches. */

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
+  SKIP,
   SUCCESS,
   unresolvable,
   type CycleState,
@@ -16,6 +17,10 @@ export const ERR_REASON = "node(s) didn't match the requested node name";
 
 export class NodeName implements FilterPlugin {
   readonly name = NAME;
+
+  preFilter(_state: CycleState, pod: KubeObject): Status {
+    return podSpec(pod).nodeName ? SUCCESS : SKIP;
+  }
 
   filter(_state: CycleState, pod: KubeObject, node: NodeInfo): Status {
     const wanted = podSpec(pod).nodeName;

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
+  SKIP,
   SUCCESS,
   unschedulable,
   type CycleState,
@@ -110,8 +111,9 @@ export class NodePorts implements FilterPlugin {
   readonly name = NAME;
 
   preFilter(state: CycleState, pod: KubeObject): Status {
-    state.set(PRE_FILTER_KEY, preFilterState(pod));
-    return SUCCESS;
+    const s = preFilterState(pod);
+    state.set(PRE_FILTER_KEY, s);
+    return s.claims.size === 0 ? SKIP : SUCCESS;
   }
 
   filter(state: CycleState, pod: KubeObject, node: NodeInfo): Status {

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
   pluginError,
+  SKIP,
   SUCCESS,
   unresolvable,
   unschedulable,
@@ -53,6 +54,7 @@ export class PodTopologySpread implements FilterPlugin, ScorePlugin {
 
   preFilter(state: CycleState, pod: KubeObject, snapshot: Snapshot): Status {
     const s = this.#filterState(state, pod, snapshot);
+    if (state.get(PRE_FILTER_KEY) === NOTHING) return SKIP;
     return 'code' in s ? s : SUCCESS;
   }
 
@@ -70,13 +72,15 @@ export class PodTopologySpread implements FilterPlugin, ScorePlugin {
   }
 
   preScore(state: CycleState, pod: KubeObject, nodes: NodeInfo[], snapshot: Snapshot): Status {
+    let s: ScoreState | typeof NOTHING;
     try {
-      state.set(PRE_SCORE_KEY, computeScoreState(pod, nodes, snapshot) ?? NOTHING);
+      s = computeScoreState(pod, nodes, snapshot) ?? NOTHING;
     } catch (e) {
       state.set(PRE_SCORE_KEY, NOTHING);
       return pluginError(`obtaining pod's soft topology spread constraints: ${String(e)}`);
     }
-    return SUCCESS;
+    state.set(PRE_SCORE_KEY, s);
+    return s === NOTHING ? SKIP : SUCCESS;
   }
 
   score(state: CycleState, pod: KubeObject, node: NodeInfo, snapshot: Snapshot): number {

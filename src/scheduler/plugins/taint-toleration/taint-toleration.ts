@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
   defaultNormalizeScore,
+  SKIP,
   SUCCESS,
   unresolvable,
   type CycleState,
@@ -53,7 +54,15 @@ export class TaintToleration implements FilterPlugin, ScorePlugin {
     return taint ? unresolvable(untoleratedTaintReason(taint.key, taint.value)) : SUCCESS;
   }
 
-  preScore(state: CycleState, pod: KubeObject): Status {
+  /**
+   * Skip when no candidate has a PreferNoSchedule taint: every node would score the same
+   * (100 after the reverse normalization), which ranks nothing.
+   */
+  preScore(state: CycleState, pod: KubeObject, nodes: NodeInfo[]): Status {
+    const anyPreferNoSchedule = nodes.some((n) =>
+      nodeSpec(n).taints?.some((t) => t.effect === 'PreferNoSchedule'),
+    );
+    if (!anyPreferNoSchedule) return SKIP;
     state.set(PRE_SCORE_KEY, preferNoScheduleTolerations(pod));
     return SUCCESS;
   }

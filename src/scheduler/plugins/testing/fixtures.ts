@@ -4,6 +4,7 @@ import {
   emptyResources,
   nodeAllocatable,
   podRequests,
+  SUCCESS,
   type CycleState,
   type FilterPlugin,
   type NodeInfo,
@@ -136,6 +137,17 @@ export function runFilter(
   const state: CycleState = new Map();
   const statuses = new Map<string, Status>();
   const preFilter = plugin.preFilter?.(state, pod, snapshot) ?? { code: 'Success', reasons: [] };
+  if (preFilter.code === 'Skip') {
+    // The core then passes every node without Filter; Filter must agree on its own.
+    for (const n of snapshot.nodes) {
+      const alone = plugin.filter(new Map(), pod, n, snapshot);
+      if (alone.code !== 'Success') {
+        throw new Error(`${plugin.name} said Skip, but its Filter rejects ${n.name}`);
+      }
+      statuses.set(n.name, SUCCESS);
+    }
+    return { preFilter, statuses };
+  }
   if (preFilter.code !== 'Success') return { preFilter, statuses };
   for (const n of snapshot.nodes) statuses.set(n.name, plugin.filter(state, pod, n, snapshot));
   return { preFilter, statuses };
@@ -158,8 +170,16 @@ export function runScore(
   nodes: NodeInfo[] = snapshot.nodes,
 ): Record<string, number> {
   const state: CycleState = new Map();
-  plugin.preScore?.(state, pod, nodes, snapshot);
-  const scores = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n, snapshot) }));
-  plugin.normalizeScore?.(state, pod, scores);
+  const skipped = plugin.preScore?.(state, pod, nodes, snapshot).code === 'Skip';
+  const scored = skipped ? new Map() : state;
+  const scores = nodes.map((n) => ({
+    name: n.name,
+    score: plugin.score(scored, pod, n, snapshot),
+  }));
+  plugin.normalizeScore?.(scored, pod, scores);
+  // A skipped Score must have ranked nothing: the same score for every node.
+  if (skipped && new Set(scores.map((s) => s.score)).size > 1) {
+    throw new Error(`${plugin.name} said Skip, but its scores differ by node`);
+  }
   return Object.fromEntries(scores.map((s) => [s.name, s.score]));
 }
