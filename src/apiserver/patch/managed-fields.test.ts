@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.ts';
 import { BUILTIN_RESOURCES } from '../../api/builtin.ts';
 import { changedLeaves, recordUpdate } from './managed-fields.ts';
-import { fieldSetOf } from './field-set.ts';
+import { fieldSetOf, fieldsV1Of, toFieldsV1 } from './field-set.ts';
 import { listLookup } from './meta.ts';
 
 const podType = BUILTIN_RESOURCES.find((t) => t.group === '' && t.kind === 'Pod')!;
@@ -22,6 +22,46 @@ const pod = (): KubeObject => ({
 
 const owned = (entries: ReturnType<typeof recordUpdate>, manager: string) =>
   entries.find((e) => e.manager === manager)?.fieldsV1;
+
+describe('the FieldsV1 of a whole object', () => {
+  it('is in one walk what the field set gives, byte for byte', () => {
+    const rich: Record<string, unknown> = {
+      metadata: {
+        labels: { app: 'web', 'app.kubernetes.io/name': 'web' },
+        finalizers: ['b.example.com/x', 'a.example.com/y'],
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ReplicaSet', name: 'rs', uid: 'u1' }],
+        annotations: {},
+      },
+      spec: {
+        tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoExecute' }],
+        containers: [
+          {
+            name: 'web',
+            image: 'nginx',
+            args: ['-g', 'daemon off;'],
+            env: [
+              { name: 'B', value: '1' },
+              { name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'B', value: 'again' },
+            ],
+            ports: [
+              { containerPort: 80, protocol: 'TCP' },
+              { containerPort: 53, protocol: 'UDP', name: 'dns' },
+            ],
+            resources: { requests: { cpu: '100m' } },
+          },
+          { name: 'side', image: 'busybox', command: ['sleep', '1'] },
+        ],
+        volumes: [{ name: 'data', emptyDir: {} }],
+        nodeSelector: { disk: 'ssd' },
+        dropped: undefined,
+      },
+    };
+    const want = JSON.stringify(toFieldsV1(fieldSetOf(rich, lookup)));
+    assert.equal(JSON.stringify(fieldsV1Of(rich, lookup)), want);
+    assert.ok(want.includes('"k:{\\"name\\":\\"B\\"}"'), want);
+  });
+});
 
 describe('managed fields of non-apply writes', () => {
   it('gives the creator every field it set, list items by their keys', () => {

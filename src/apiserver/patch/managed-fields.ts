@@ -3,6 +3,7 @@ import { isPlainObject } from './merge-patch.ts';
 import {
   difference,
   fieldSetOf,
+  fieldsV1Of,
   fromFieldsV1,
   keyElement,
   leaves,
@@ -169,18 +170,22 @@ export function recordUpdate(
   time: string,
   subresource = '',
 ): ManagedFieldsEntry[] {
-  const before = current ? trackedPart(current, subresource) : {};
+  if (!current) {
+    // On a create every field set is the creator's, and there is no one else's.
+    const fieldsV1 = fieldsV1Of(trackedPart(next, subresource), lookup);
+    return [entryOf(manager, 'Update', next, fieldsV1, time, subresource)];
+  }
+  const before = trackedPart(current, subresource);
   const after = trackedPart(next, subresource);
   const afterSet = fieldSetOf(after, lookup);
-  // On a create every field set is a change.
-  const changed = current ? setFromPaths(changedLeaves(afterSet, before, after)) : afterSet;
-  let entries = current ? entriesOf(current).map((e) => ({ ...e })) : [];
-  if (current && entries.length === 0 && !subresource) {
+  const changed = setFromPaths(changedLeaves(afterSet, before, after));
+  let entries = entriesOf(current).map((e) => ({ ...e }));
+  if (entries.length === 0 && !subresource) {
     // Fields that predate any tracking belong to a pseudo-manager, as in Kubernetes.
     const all = fieldSetOf(before, lookup);
     if (all.size > 0) entries.push(entry('before-first-apply', 'Update', next, all, time, ''));
   }
-  if (changed.size === 0 && current) return entries;
+  if (changed.size === 0) return entries;
   entries = entries
     .map((e) =>
       e.manager === manager && e.operation === 'Update'
@@ -217,13 +222,24 @@ export function entry(
   time: string,
   subresource: string,
 ): ManagedFieldsEntry {
+  return entryOf(manager, operation, obj, toFieldsV1(set), time, subresource);
+}
+
+function entryOf(
+  manager: string,
+  operation: 'Apply' | 'Update',
+  obj: KubeObject,
+  fieldsV1: Record<string, unknown>,
+  time: string,
+  subresource: string,
+): ManagedFieldsEntry {
   return {
     manager,
     operation,
     apiVersion: obj.apiVersion ?? '',
     time,
     fieldsType: 'FieldsV1',
-    fieldsV1: toFieldsV1(set),
+    fieldsV1,
     ...(subresource ? { subresource } : {}),
   };
 }
