@@ -1,8 +1,10 @@
 import type { KeyValue } from '../../store/index.ts';
 import type { KubeObject } from '../../api/index.ts';
+import { rememberJson } from './serialized.ts';
 
 // Objects are stored as JSON without metadata.resourceVersion: the store's modRevision is
 // the resourceVersion, set when an object is read back (as Kubernetes does with etcd).
+// Reading one back also yields its JSON for the wire, without serializing it again.
 
 export function encodeObject(obj: KubeObject): Buffer {
   const meta = obj.metadata;
@@ -14,9 +16,64 @@ export function encodeObject(obj: KubeObject): Buffer {
 }
 
 export function decodeObject(kv: KeyValue): KubeObject {
-  const obj = JSON.parse(kv.value.toString('utf8')) as KubeObject;
-  obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(kv.modRevision) };
+  return decode(kv, false);
+}
+
+/**
+ * decodeObject for the watch cache, whose objects never change: their JSON for the wire
+ * is the stored text with the resourceVersion spliced in, remembered for jsonOf, instead
+ * of a second serialization of the object.
+ */
+export function decodeCachedObject(kv: KeyValue): KubeObject {
+  return decode(kv, true);
+}
+
+function decode(kv: KeyValue, remember: boolean): KubeObject {
+  const text = kv.value.toString('utf8');
+  const obj = JSON.parse(text) as KubeObject;
+  const resourceVersion = String(kv.modRevision);
+  const meta = obj.metadata;
+  if (!meta || 'resourceVersion' in meta) {
+    obj.metadata = { ...(meta ?? {}), resourceVersion };
+    return obj;
+  }
+  // First in metadata, so that the object's JSON is the stored text with the field
+  // spliced in: JSON.stringify(JSON.parse(t)) is t for any t JSON.stringify wrote.
+  obj.metadata = { resourceVersion, ...meta };
+  if (remember) {
+    const json = withResourceVersion(text, resourceVersion);
+    if (json !== undefined) rememberJson(obj, json);
+  }
   return obj;
+}
+
+const METADATA = '"metadata":{';
+
+/** `text` with `"resourceVersion":"<rv>"` first in its top-level metadata, if found. */
+export function withResourceVersion(text: string, resourceVersion: string): string | undefined {
+  const at = text.indexOf(METADATA);
+  if (at < 0 || !isTopLevelField(text, at)) return undefined;
+  const open = at + METADATA.length;
+  const field = `"resourceVersion":"${resourceVersion}"`;
+  const rest = text.slice(open);
+  return `${text.slice(0, open)}${field}${rest.startsWith('}') ? '' : ','}${rest}`;
+}
+
+/** Whether position `at` of a JSON text is a key of the outermost object, not deeper. */
+function isTopLevelField(text: string, at: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < at; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return depth === 1 && !inString;
 }
 
 /** The store key of an object: `<prefix><namespace>/<name>` or `<prefix><name>`. */

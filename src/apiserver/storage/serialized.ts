@@ -6,6 +6,11 @@ import type { KubeObject } from '../../api/index.ts';
 
 const memo = new WeakMap<object, string>();
 
+/** Records `json` as the JSON of `obj`, which the caller knows it to be. */
+export function rememberJson(obj: KubeObject, json: string): void {
+  memo.set(obj, json);
+}
+
 export function jsonOf(obj: KubeObject): string {
   let json = memo.get(obj);
   if (json === undefined) {

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/index.ts';
 import { isStoreError, type Backend, type WatchEvent } from '../../store/index.ts';
-import { decodeObject } from './codec.ts';
+import { decodeCachedObject } from './codec.ts';
 
 // The API server's memory of the cluster: every object under /registry/, kept current by
 // ONE store watch, plus a window of recent events for watchers that resume from a
@@ -109,7 +109,7 @@ export class WatchCache {
     do {
       const page = await this.#store.list('/registry/', { limit: 2000, continue: token });
       revision = page.revision;
-      for (const kv of page.kvs) this.#objects.set(kv.key, decodeObject(kv));
+      for (const kv of page.kvs) this.#objects.set(kv.key, decodeCachedObject(kv));
       token = page.continue;
     } while (token);
     this.#history = [];
@@ -131,7 +131,7 @@ export class WatchCache {
         this.#sortedKeys.delete(prefixOf(ev.kv.key));
         events.push({ type: 'DELETED', revision: ev.kv.modRevision, key: ev.kv.key, object, prev });
       } else {
-        const object = decodeObject(ev.kv);
+        const object = decodeCachedObject(ev.kv);
         if (!prev) this.#sortedKeys.delete(prefixOf(ev.kv.key));
         this.#objects.set(ev.kv.key, object);
         const type = prev ? 'MODIFIED' : 'ADDED';
