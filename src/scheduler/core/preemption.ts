@@ -98,14 +98,18 @@ export function findPreemption(input: PreemptionInput): PreemptionCandidate | un
   const policy = (input.pod.spec as { preemptionPolicy?: string } | undefined)?.preemptionPolicy;
   if (policy === 'Never') return undefined;
   const state: CycleState = new Map();
+  // As in a scheduling cycle, a filter whose PreFilter says Skip is left out.
+  const filters = [];
   for (const f of input.filters) {
-    if (f.preFilter && f.preFilter(state, input.pod, input.snapshot).code !== 'Success')
-      return undefined;
+    const code = f.preFilter ? f.preFilter(state, input.pod, input.snapshot).code : 'Success';
+    if (code === 'Skip') continue;
+    if (code !== 'Success') return undefined;
+    filters.push(f);
   }
   const candidates: PreemptionCandidate[] = [];
   for (const node of input.snapshot.nodes) {
     if (input.statuses.get(node.name)?.code !== 'Unschedulable') continue;
-    const c = candidateOn(state, input, node);
+    const c = candidateOn(state, { ...input, filters }, node);
     if (c && c.victims.length > 0) candidates.push(c);
   }
   candidates.sort((a, b) => compare(a, b, input.priorityOf));

@@ -9,6 +9,7 @@ import {
   type FilterPlugin,
   type ScorePlugin,
 } from '../framework/index.ts';
+import { findPreemption } from './preemption.ts';
 import { numFeasibleNodesToFind, schedulePod } from './schedule-pod.ts';
 
 const node = (name: string, cpu = '4'): KubeObject => ({
@@ -148,5 +149,42 @@ describe('one scheduling decision', () => {
       }),
     });
     assert.equal(reserved.node, undefined, 'the room is held for the nominated pod');
+  });
+
+  it('leaves skipped filters out of preemption too', () => {
+    const cache = new SchedulerCache();
+    cache.upsertNode(node('a', '4'));
+    const low: KubeObject = {
+      metadata: { name: 'low', namespace: 'default', uid: 'low' },
+      spec: { nodeName: 'a', priority: 0, containers: [] },
+    };
+    cache.upsertAssignedPod(low);
+    const high: KubeObject = {
+      metadata: { name: 'high', namespace: 'default', uid: 'high' },
+      spec: { priority: 100, containers: [] },
+    };
+    const full: FilterPlugin = {
+      name: 'Full',
+      filter: (_s, _p, n) => (n.pods.length === 0 ? SUCCESS : unschedulable('full')),
+    };
+    const skipped: FilterPlugin = {
+      name: 'Skipped',
+      preFilter: () => SKIP,
+      filter: () => unschedulable('never asked'),
+    };
+    const snapshot = cache.snapshot();
+    const candidate = findPreemption({
+      pod: high,
+      snapshot,
+      filters: [skipped, full],
+      statuses: new Map([['a', unschedulable('full')]]),
+      priorityOf: (p) => (p.spec as { priority: number }).priority,
+      violatesBudget: () => false,
+    });
+    assert.equal(candidate?.node, 'a');
+    assert.deepEqual(
+      candidate?.victims.map((v) => v.metadata?.name),
+      ['low'],
+    );
   });
 });
