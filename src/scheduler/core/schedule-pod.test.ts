@@ -31,15 +31,21 @@ const preferMostCpu: ScorePlugin = {
   score: (_s, _p, n) => n.allocatable.milliCPU,
 };
 
+/** Nodes a (4 cpu), b (8) and c (16). */
+function smallMediumLarge(): SchedulerCache {
+  const cache = new SchedulerCache();
+  for (const [n, cpu] of [
+    ['a', '4'],
+    ['b', '8'],
+    ['c', '16'],
+  ] as const)
+    cache.upsertNode(node(n, cpu));
+  return cache;
+}
+
 describe('one scheduling decision', () => {
   it('filters, scores and picks the best node', () => {
-    const cache = new SchedulerCache();
-    for (const [n, cpu] of [
-      ['a', '4'],
-      ['b', '8'],
-      ['c', '16'],
-    ] as const)
-      cache.upsertNode(node(n, cpu));
+    const cache = smallMediumLarge();
     const result = schedulePod(pod, cache.snapshot(), {
       filters: [onlyBig],
       scores: [preferMostCpu],
@@ -55,13 +61,7 @@ describe('one scheduling decision', () => {
   });
 
   it('leaves out the Filter and Score of plugins whose PreFilter or PreScore say Skip', () => {
-    const cache = new SchedulerCache();
-    for (const [n, cpu] of [
-      ['a', '4'],
-      ['b', '8'],
-      ['c', '16'],
-    ] as const)
-      cache.upsertNode(node(n, cpu));
+    const cache = smallMediumLarge();
     const calls: string[] = [];
     const skippedFilter: FilterPlugin = {
       name: 'Skipped',
