@@ -23,6 +23,7 @@ export interface CacheEvent {
 }
 
 export interface CacheWatcher {
+  /** A collection's key prefix, or a namespace's within it: ends with `/`. */
   prefix: string;
   /** Called synchronously with events in revision order; must not throw. */
   deliver(events: CacheEvent[]): void;
@@ -51,6 +52,8 @@ export class WatchCache {
   #oldest = 0;
   #revision = 0;
   readonly #watchers = new Set<CacheWatcher>();
+  /** The same watchers by prefix: a batch reaches them without each testing every event. */
+  readonly #byPrefix = new Map<string, Set<CacheWatcher>>();
   #waiters: Waiter[] = [];
   readonly #abort = new AbortController();
   #ready: Promise<void> | undefined;
@@ -96,6 +99,7 @@ export class WatchCache {
         if (!isStoreError(err, 'Compacted')) this.#onError(err);
         for (const w of this.#watchers) w.terminate('watch cache restarted; please re-list');
         this.#watchers.clear();
+        this.#byPrefix.clear();
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -144,13 +148,30 @@ export class WatchCache {
       this.#oldest = dropped[dropped.length - 1]!.revision;
     }
     const last = batch[batch.length - 1];
-    if (events.length > 0) {
-      for (const w of this.#watchers) {
-        const mine = events.filter((e) => e.key.startsWith(w.prefix));
-        if (mine.length > 0) w.deliver(mine);
+    if (events.length > 0 && this.#watchers.size > 0) this.#deliver(events);
+    if (last) this.#setRevision(last.kv.modRevision);
+  }
+
+  /**
+   * Hands each watcher the batch's events under its prefix, in order. A prefix ends with
+   * `/`, so an event's watchers are those of the prefixes ending at one of its key's
+   * slashes: a few lookups per event instead of one test per watcher.
+   */
+  #deliver(events: CacheEvent[]): void {
+    const batches = new Map<CacheWatcher, CacheEvent[]>();
+    for (const e of events) {
+      const key = e.key;
+      for (let slash = key.indexOf('/'); slash >= 0; slash = key.indexOf('/', slash + 1)) {
+        const watchers = this.#byPrefix.get(key.slice(0, slash + 1));
+        if (!watchers) continue;
+        for (const w of watchers) {
+          const batch = batches.get(w);
+          if (batch) batch.push(e);
+          else batches.set(w, [e]);
+        }
       }
     }
-    if (last) this.#setRevision(last.kv.modRevision);
+    for (const [w, batch] of batches) if (this.#watchers.has(w)) w.deliver(batch);
   }
 
   #setRevision(revision: number): void {
@@ -206,6 +227,7 @@ export class WatchCache {
    * window first. Throws TooOldError when the window no longer reaches back that far.
    */
   watch(watcher: CacheWatcher, afterRevision: number): () => void {
+    if (!watcher.prefix.endsWith('/')) throw new Error(`BUG: watch prefix ${watcher.prefix}`);
     if (afterRevision < this.#oldest) {
       throw new TooOldError(`too old resource version: ${afterRevision} (${this.#oldest})`);
     }
@@ -214,7 +236,14 @@ export class WatchCache {
     );
     if (missed.length > 0) watcher.deliver(missed);
     this.#watchers.add(watcher);
-    return () => this.#watchers.delete(watcher);
+    let same = this.#byPrefix.get(watcher.prefix);
+    if (!same) this.#byPrefix.set(watcher.prefix, (same = new Set()));
+    same.add(watcher);
+    return () => {
+      this.#watchers.delete(watcher);
+      const set = this.#byPrefix.get(watcher.prefix);
+      if (set?.delete(watcher) && set.size === 0) this.#byPrefix.delete(watcher.prefix);
+    };
   }
 
   get watcherCount(): number {
