@@ -15,6 +15,7 @@ import { DaemonSetController } from '../../src/controllers/daemonset/index.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl, kubectlOk } from '../support/kubectl.ts';
 import { missingCommand } from '../support/requirements.ts';
+import { untilTruthy } from '../support/until.ts';
 
 // DaemonSets through the real kubectl, on one real node (`ds-node`, whose agent runs pods
 // as host processes) and three Node objects without an agent. Pods on those stay Pending:
@@ -105,20 +106,8 @@ describe(
       );
 
     /** Polls `check` every 250 ms until it answers something truthy; fails after 60 s. */
-    async function until<T>(what: string, check: () => Promise<T>): Promise<NonNullable<T>> {
-      const deadline = Date.now() + WAIT_MS;
-      let last: unknown;
-      while (Date.now() < deadline) {
-        try {
-          const value = await check();
-          if (value) return value as NonNullable<T>;
-        } catch (err) {
-          last = err;
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      assert.fail(`timed out after ${WAIT_MS} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    }
+    const until = <T>(what: string, check: () => Promise<T>) =>
+      untilTruthy(what, check, { timeoutMs: WAIT_MS, intervalMs: 250 });
 
     /** Waits until the live pods of `app` sit one per node on exactly `nodes`. */
     const placed = (app: string, nodes: string[]) =>

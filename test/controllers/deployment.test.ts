@@ -10,6 +10,7 @@ import { DeploymentController } from '../../src/controllers/deployment/index.ts'
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl, kubectlOk } from '../support/kubectl.ts';
 import { missingCommand } from '../support/requirements.ts';
+import { untilTruthy } from '../support/until.ts';
 
 // Deployments through the real kubectl, against a cluster whose node agent runs pods as
 // host processes, each in its own network namespace: `busybox httpd` serves a version
@@ -101,20 +102,8 @@ describe(
     const revision = (o: Json) => o.metadata.annotations?.['deployment.kubernetes.io/revision'];
 
     /** Polls `check` every 250 ms until it answers something truthy; fails after 90 s. */
-    async function until<T>(what: string, check: () => Promise<T>): Promise<NonNullable<T>> {
-      const deadline = Date.now() + WAIT_MS;
-      let last: unknown;
-      while (Date.now() < deadline) {
-        try {
-          const value = await check();
-          if (value) return value as NonNullable<T>;
-        } catch (err) {
-          last = err;
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      assert.fail(`timed out after ${WAIT_MS} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    }
+    const until = <T>(what: string, check: () => Promise<T>) =>
+      untilTruthy(what, check, { timeoutMs: WAIT_MS, intervalMs: 250 });
 
     async function get(pod: Json): Promise<string> {
       const res = await fetch(`http://${pod.status.podIP}:8080/`, {

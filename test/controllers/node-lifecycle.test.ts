@@ -15,6 +15,7 @@ import {
 import { PodGCController } from '../../src/controllers/pod-gc/index.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl, kubectlOk } from '../support/kubectl.ts';
+import { untilTruthy } from '../support/until.ts';
 
 // Nodes that fail, through the real kubectl. No agent runs: the test registers Nodes as API
 // objects and, as a fake agent would, renews their Leases every second and posts their
@@ -64,20 +65,8 @@ describe(
       });
 
     /** Polls `check` every 250 ms until it answers something truthy; fails after 60 s. */
-    async function until<T>(what: string, check: () => Promise<T>): Promise<NonNullable<T>> {
-      const deadline = Date.now() + WAIT_MS;
-      let last: unknown;
-      while (Date.now() < deadline) {
-        try {
-          const value = await check();
-          if (value) return value as NonNullable<T>;
-        } catch (err) {
-          last = err;
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      assert.fail(`timed out after ${WAIT_MS} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    }
+    const until = <T>(what: string, check: () => Promise<T>) =>
+      untilTruthy(what, check, { timeoutMs: WAIT_MS, intervalMs: 250 });
 
     async function renewLease(name: string): Promise<void> {
       const spec = {

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl, kubectlOk } from '../support/kubectl.ts';
 import { missingCommand } from '../support/requirements.ts';
+import { untilTruthy } from '../support/until.ts';
 
 // The classic ReplicationController tutorial, and a ReplicaSet with matchExpressions,
 // through the real kubectl against a cluster whose node agent runs pods as host processes.
@@ -54,20 +55,8 @@ describe(
       p.metadata.ownerReferences?.find((r: Json) => r.controller)?.uid as string | undefined;
 
     /** Polls `check` every 250 ms until it answers something truthy; fails after 60 s. */
-    async function until<T>(what: string, check: () => Promise<T>): Promise<NonNullable<T>> {
-      const deadline = Date.now() + WAIT_MS;
-      let last: unknown;
-      while (Date.now() < deadline) {
-        try {
-          const value = await check();
-          if (value) return value as NonNullable<T>;
-        } catch (err) {
-          last = err;
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      assert.fail(`timed out after ${WAIT_MS} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    }
+    const until = <T>(what: string, check: () => Promise<T>) =>
+      untilTruthy(what, check, { timeoutMs: WAIT_MS, intervalMs: 250 });
 
     /** Waits for exactly `n` active pods of `selector`, all ready and controlled by `uid`. */
     const readyPods = (selector: string, n: number, uid: string) =>

@@ -31,3 +31,12 @@ export async function until<T>(
     `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`,
   );
 }
+
+/** until() for checks that answer a falsy value (false, 0, '', null) while not yet done. */
+export async function untilTruthy<T>(
+  what: string,
+  check: () => Promise<T>,
+  opts: UntilOptions = {},
+): Promise<NonNullable<T>> {
+  return until(what, async () => (await check()) || undefined, opts) as Promise<NonNullable<T>>;
+}
