@@ -80,6 +80,7 @@ export class WatchCache {
     this.#abort.abort();
     for (const w of this.#watchers) w.terminate('the API server is shutting down');
     this.#watchers.clear();
+    this.#byPrefix.clear();
   }
 
   async #run(ready: () => void, failed: (err: unknown) => void): Promise<void> {

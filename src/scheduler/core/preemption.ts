@@ -106,10 +106,11 @@ export function findPreemption(input: PreemptionInput): PreemptionCandidate | un
     if (code !== 'Success') return undefined;
     filters.push(f);
   }
+  const needed = { ...input, filters };
   const candidates: PreemptionCandidate[] = [];
   for (const node of input.snapshot.nodes) {
     if (input.statuses.get(node.name)?.code !== 'Unschedulable') continue;
-    const c = candidateOn(state, { ...input, filters }, node);
+    const c = candidateOn(state, needed, node);
     if (c && c.victims.length > 0) candidates.push(c);
   }
   candidates.sort((a, b) => compare(a, b, input.priorityOf));
