@@ -92,8 +92,16 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
                     imagePullPolicy: 'IfNotPresent',
                     command: ['sh', '-c', SERVE],
                     ports: [{ containerPort: 8080, name: 'http' }],
+                    // Ready only once httpd answers: a probe that passes before the server
+                    // listens puts a replacement pod in rotation a moment too early.
                     readinessProbe: {
-                      exec: { command: ['sh', '-c', 'test ! -f /tmp/www-$HOSTNAME/unready'] },
+                      exec: {
+                        command: [
+                          'sh',
+                          '-c',
+                          'test ! -f /tmp/www-$HOSTNAME/unready && wget -q -O /dev/null http://127.0.0.1:8080/',
+                        ],
+                      },
                       periodSeconds: 1,
                     },
                     // Keeps serving while the endpoint is withdrawn (zero-downtime deletes).
@@ -131,20 +139,24 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
           (p: Json) => p.metadata.name as string,
         );
         const deleted = ok(['delete', 'pod', pods[0], pods[1], '--wait=false']);
-        let failures = 0;
+        const failures: string[] = [];
         let answers = 0;
         const deadline = Date.now() + 6_000;
         for (let i = 0; i < 300 && Date.now() < deadline; i++) {
           try {
             await get(ip, 80);
             answers++;
-          } catch {
-            failures++;
+          } catch (err) {
+            failures.push(`${new Date().toISOString()} ${(err as Error).message}`);
           }
           await new Promise((r) => setTimeout(r, 20));
         }
         await deleted;
-        assert.equal(failures, 0, `${failures} of ${answers + failures} requests failed`);
+        assert.deepEqual(
+          failures,
+          [],
+          `${failures.length} of ${answers + failures.length} requests failed`,
+        );
         await until('three ready endpoints again', async () =>
           (await readyAddresses('hello')).length === 3 ? true : undefined,
         );
