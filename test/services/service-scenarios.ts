@@ -99,7 +99,9 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
                         command: [
                           'sh',
                           '-c',
-                          'test ! -f /tmp/www-$HOSTNAME/unready && wget -q -O /dev/null http://127.0.0.1:8080/',
+                          // busybox's nc: the host may have no wget, and the image's
+                          // static busybox wget is not relied on (see the DNS test below).
+                          "test ! -f /tmp/www-$HOSTNAME/unready && printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 1 127.0.0.1 8080 | grep -q '200 OK'",
                         ],
                       },
                       periodSeconds: 1,
