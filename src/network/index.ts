@@ -7,3 +7,4 @@ export {
   type ProxyModeChoice,
 } from './node-network.ts';
 export { defaultServiceCIDR, LOOPBACK_SERVICE_CIDR } from './service-cidr.ts';
+export { bridgeAddressPinArgs } from './bridge-address.ts';

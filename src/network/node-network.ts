@@ -7,6 +7,7 @@ import {
   type ClusterDnsServer,
   type ListenAddress,
 } from './dns/index.ts';
+import { bridgeAddressPinArgs } from './bridge-address.ts';
 import { newIptablesDataPlane, ServiceProxy, type DataPlane } from './proxy/index.ts';
 import { newUserspaceDataPlane } from './proxy/userspace/index.ts';
 import { canBindServiceCIDR, isRoot, lowestBindablePort } from './service-cidr.ts';
@@ -167,5 +168,7 @@ async function ensureBridge(gw: {
   if (!stdout.includes(` ${gw.address}/`)) {
     await run('ip', ['addr', 'add', `${gw.address}/${prefix}`, 'dev', gw.bridge]);
   }
+  const pin = bridgeAddressPinArgs(gw.bridge);
+  if (pin) await run('ip', pin);
   await run('ip', ['link', 'set', gw.bridge, 'up']);
 }

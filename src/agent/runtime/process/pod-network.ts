@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { bridgeAddressPinArgs } from '../../../network/index.ts';
 import { AttachQueue } from './attach-queue.ts';
 import {
   legacyTearDownStep,
@@ -136,6 +137,13 @@ export class PodNetwork {
     if (bad >= 0) {
       const command = [steps[bad]!.file, ...steps[bad]!.args].join(' ');
       throw failure(`setting up the pod network ${name} (${command})`, results[bad]);
+    }
+    const pin = bridgeAddressPinArgs(bridge);
+    if (pin) {
+      const [r] = await this.#spawner.run([{ file: ip, args: pin }]);
+      if (!r || r.code !== 0 || r.error) {
+        throw failure(`setting up the pod network ${name} (${ip} ${pin.join(' ')})`, r);
+      }
     }
     await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
   }
