@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import type net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { ApiError } from './api-error.ts';
+import { HttpPool, RequestFailure } from './http-pool.ts';
 
 // HTTPS plumbing under RestClient: one keep-alive agent per client (the connection pool),
 // bearer-token headers, whole-body requests and streamed responses.
@@ -49,26 +50,45 @@ export interface RequestSpec {
 export class Transport {
   readonly #base: URL;
   readonly #agent: http.Agent;
+  /** Whole-body requests; the agent carries streams. */
+  readonly #pool: HttpPool;
   readonly #opts: TransportOptions;
   #closed = false;
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
     this.#base = new URL(opts.server);
-    const pool = { keepAlive: true, timeout: opts.idleTimeoutMs ?? IDLE_CONN_TIMEOUT_MS };
-    this.#agent =
-      this.#base.protocol === 'http:' || opts.socketPath
-        ? new http.Agent(pool)
-        : // One TLS context for every connection: given only `ca`, each new connection
-          // would parse the CA into a context of its own.
-          new https.Agent({ ...pool, secureContext: tls.createSecureContext({ ca: opts.caPem }) });
+    const idleTimeoutMs = opts.idleTimeoutMs ?? IDLE_CONN_TIMEOUT_MS;
+    const pool = { keepAlive: true, timeout: idleTimeoutMs };
+    const plain = this.#base.protocol === 'http:' || !!opts.socketPath;
+    // One TLS context for every connection: given only `ca`, each new connection would
+    // parse the CA into a context of its own.
+    const secureContext = plain ? undefined : tls.createSecureContext({ ca: opts.caPem });
+    this.#agent = secureContext
+      ? new https.Agent({ ...pool, secureContext })
+      : new http.Agent(pool);
+    const defaultPort = this.#base.protocol === 'https:' ? 443 : 80;
+    this.#pool = new HttpPool({
+      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+      host: this.#base.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(this.#base.port) || defaultPort,
+      ...(secureContext ? { secureContext } : {}),
+      hostHeader: opts.socketPath ? 'localhost' : this.#base.host,
+      idleTimeoutMs,
+    });
   }
 
   /** Sends a request and parses the JSON answer; a non-2xx answer throws ApiError. */
   async json<R>(spec: RequestSpec): Promise<R> {
-    const res = await this.#openRetrying(spec, this.#opts.timeoutMs);
-    const text = await readText(res);
-    const code = res.statusCode ?? 0;
+    let res;
+    try {
+      res = await this.#whole(spec);
+    } catch (err) {
+      if (!RESENDABLE.has(err as Error)) throw err;
+      res = await this.#whole(spec);
+    }
+    const text = res.body.toString('utf8');
+    const code = res.status;
     if (code < 200 || code > 299) throw ApiError.fromResponse(code, text, describe(spec));
     return (text ? JSON.parse(text) : undefined) as R;
   }
@@ -90,6 +110,41 @@ export class Transport {
   close(): void {
     this.#closed = true;
     this.#agent.destroy();
+    this.#pool.destroy(new Error('the client was closed'));
+  }
+
+  async #whole(spec: RequestSpec) {
+    const url = new URL(this.#base.pathname.replace(/\/$/, '') + spec.path, this.#base);
+    if (spec.query) url.search = spec.query.toString();
+    try {
+      return await this.#pool.request({
+        method: spec.method,
+        path: url.pathname + url.search,
+        headers: this.#headers(spec),
+        ...(spec.body !== undefined ? { body: Buffer.from(JSON.stringify(spec.body)) } : {}),
+        ...(spec.signal ? { signal: spec.signal } : {}),
+        timeoutMs: this.#opts.timeoutMs,
+        describe: describe(spec),
+      });
+    } catch (err) {
+      if (!(err instanceof RequestFailure)) throw err;
+      const cause = err.cause as Error;
+      if (this.#closed) throw cutByClose(spec, cause);
+      // Every byte of the request is handed to the connection at once.
+      const loss = { method: spec.method, reusedSocket: err.reusedSocket, wroteBytes: true };
+      if (mayResend({ ...loss, ...(err.code ? { code: err.code } : {}) })) RESENDABLE.add(cause);
+      throw cause;
+    }
+  }
+
+  #headers(spec: RequestSpec): Record<string, string> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.#opts.userAgent,
+    };
+    if (this.#opts.token) headers.Authorization = `Bearer ${this.#opts.token}`;
+    if (spec.body !== undefined) headers['Content-Type'] = spec.contentType ?? 'application/json';
+    return headers;
   }
 
   async #openRetrying(spec: RequestSpec, timeoutMs: number): Promise<http.IncomingMessage> {
@@ -104,15 +159,10 @@ export class Transport {
   #open(spec: RequestSpec, timeoutMs: number): Promise<http.IncomingMessage> {
     const url = new URL(this.#base.pathname.replace(/\/$/, '') + spec.path, this.#base);
     if (spec.query) url.search = spec.query.toString();
-    const headers: Record<string, string> = {
-      Accept: 'application/json',
-      'User-Agent': this.#opts.userAgent,
-    };
-    if (this.#opts.token) headers.Authorization = `Bearer ${this.#opts.token}`;
+    const headers = this.#headers(spec);
     let payload: Buffer | undefined;
     if (spec.body !== undefined) {
       payload = Buffer.from(JSON.stringify(spec.body));
-      headers['Content-Type'] = spec.contentType ?? 'application/json';
       headers['Content-Length'] = String(payload.length);
     }
     const socketPath = this.#opts.socketPath;
