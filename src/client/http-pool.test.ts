@@ -169,6 +169,24 @@ describe('HttpPool', () => {
     );
   });
 
+  it('reads a body of many megabytes, with and without Content-Length', async () => {
+    const big = JSON.stringify({ items: 'x'.repeat(5 * 1024 * 1024) });
+    await withServer(
+      (req, res) => {
+        if (req.url === '/sized') res.writeHead(200, { 'Content-Length': big.length }).end(big);
+        else {
+          res.writeHead(200);
+          for (let i = 0; i < big.length; i += 100_000) res.write(big.slice(i, i + 100_000));
+          res.end();
+        }
+      },
+      async (pool) => {
+        assert.equal((await pool.request(get('/sized'))).body.toString(), big);
+        assert.equal((await pool.request(get('/chunked'))).body.toString(), big);
+      },
+    );
+  });
+
   it('opens a fresh connection after the server said Connection: close', async () => {
     await withServer(
       (_req, res) => res.writeHead(200, { Connection: 'close' }).end('{}'),

@@ -193,15 +193,31 @@ function clearIdle(socket: net.Socket): void {
   IDLE.delete(socket);
 }
 
+/** Where the parser is in the response. */
+type ParseState =
+  | { at: 'head' }
+  | { at: 'length'; remaining: number }
+  | { at: 'close' }
+  | { at: 'chunk-size' }
+  | { at: 'chunk-data'; remaining: number }
+  | { at: 'chunk-end' }
+  | { at: 'trailers' };
+
+const EMPTY = Buffer.alloc(0);
+const CRLF = Buffer.from('\r\n');
+const MAX_HEAD_BYTES = 65536;
+
 /**
  * An HTTP/1.1 response, fed in chunks: the status line and headers, then a body framed by
- * Content-Length, chunked transfer coding, or the connection's end.
+ * Content-Length, chunked transfer coding, or the connection's end. Body bytes are kept
+ * as they come and joined once, so a list of many megabytes is not copied per chunk.
  */
 export class ResponseParser {
-  #buffer: Buffer = Buffer.alloc(0);
+  /** Bytes of a line not yet complete (head, chunk size, trailers). */
+  #pending: Buffer = EMPTY;
+  #state: ParseState = { at: 'head' };
   #status = 0;
-  #length: number | 'chunked' | 'close' | undefined;
-  #chunks: Buffer[] = [];
+  readonly #body: Buffer[] = [];
   readonly #noBody: boolean;
   keepAlive = true;
   keepAliveHintMs: number | undefined;
@@ -212,93 +228,121 @@ export class ResponseParser {
 
   /** The response once it is complete. Throws on a malformed one. */
   push(chunk: Buffer): WholeResponse | undefined {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    if (this.#length === undefined && !this.#head()) return undefined;
-    if (this.#length === 'close') return undefined;
-    if (this.#length === 'chunked') return this.#chunked();
-    if (this.#buffer.length < this.#length!) return undefined;
-    return this.#done(this.#buffer.subarray(0, this.#length));
+    let data = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
+    this.#pending = EMPTY;
+    for (;;) {
+      const state = this.#state;
+      switch (state.at) {
+        case 'head': {
+          const end = data.indexOf(CRLF2);
+          if (end < 0) return this.#wait(data, MAX_HEAD_BYTES, 'response headers');
+          this.#head(data.toString('latin1', 0, end));
+          data = data.subarray(end + 4);
+          continue;
+        }
+        case 'length': {
+          data = this.#take(state, data);
+          return state.remaining === 0 ? this.#done(data) : undefined;
+        }
+        case 'close':
+          if (data.length > 0) this.#body.push(data);
+          return undefined;
+        case 'chunk-size': {
+          const eol = data.indexOf(CRLF);
+          if (eol < 0) return this.#wait(data, 1024, 'a chunk size line');
+          const size = parseInt(data.toString('latin1', 0, eol).split(';')[0]!, 16);
+          if (Number.isNaN(size) || size < 0) throw new Error('bad chunk size in response');
+          data = data.subarray(eol + 2);
+          this.#state = size === 0 ? { at: 'trailers' } : { at: 'chunk-data', remaining: size };
+          continue;
+        }
+        case 'chunk-data':
+          data = this.#take(state, data);
+          if (state.remaining > 0) return undefined;
+          this.#state = { at: 'chunk-end' };
+          continue;
+        case 'chunk-end':
+          if (data.length < 2) return this.#wait(data, 2, '');
+          if (data.readUInt16BE(0) !== 0x0d0a) {
+            throw new Error('a chunk of the response is longer than its size says');
+          }
+          data = data.subarray(2);
+          this.#state = { at: 'chunk-size' };
+          continue;
+        case 'trailers': {
+          // An empty line ends the trailers, if there are any.
+          if (data.length < 2) return this.#wait(data, 2, '');
+          if (data.readUInt16BE(0) === 0x0d0a) return this.#done(data.subarray(2));
+          const end = data.indexOf(CRLF2);
+          if (end < 0) return this.#wait(data, MAX_HEAD_BYTES, 'response trailers');
+          return this.#done(data.subarray(end + 4));
+        }
+      }
+    }
   }
 
   /** At the connection's end: the response, when its body ran to the end. */
   end(): WholeResponse | undefined {
-    if (this.#length !== 'close') return undefined;
+    if (this.#state.at !== 'close') return undefined;
     this.keepAlive = false;
-    return { status: this.#status, body: this.#buffer };
+    return { status: this.#status, body: Buffer.concat(this.#body) };
   }
 
-  /** Reads the head; false when it has not all arrived. */
-  #head(): boolean {
-    for (;;) {
-      const end = this.#buffer.indexOf(CRLF2);
-      if (end < 0) {
-        if (this.#buffer.length > 65536) throw new Error('response headers over 64 KiB');
-        return false;
+  #wait(data: Buffer, limit: number, what: string): undefined {
+    if (data.length > limit) throw new Error(`${what} over ${limit} bytes`);
+    this.#pending = data;
+    return undefined;
+  }
+
+  /** Moves up to `state.remaining` body bytes out of `data`; returns the rest. */
+  #take(state: { remaining: number }, data: Buffer): Buffer {
+    const n = Math.min(state.remaining, data.length);
+    if (n > 0) this.#body.push(data.subarray(0, n));
+    state.remaining -= n;
+    return data.subarray(n);
+  }
+
+  #head(text: string): void {
+    const lines = text.split('\r\n');
+    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]!);
+    if (!m) throw new Error(`not an HTTP/1.x response: ${JSON.stringify(lines[0]!.slice(0, 40))}`);
+    const status = Number(m[2]);
+    if (status >= 100 && status < 200) return; // informational: the real answer follows
+    this.#status = status;
+    this.keepAlive = m[1] === '1';
+    let length: number | undefined;
+    let chunked = false;
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (name === 'content-length') {
+        if (!/^\d+$/.test(value)) throw new Error(`bad Content-Length ${JSON.stringify(value)}`);
+        length = Number(value);
+      } else if (name === 'transfer-encoding') chunked = /(^|,)\s*chunked\s*$/i.test(value);
+      else if (name === 'connection') {
+        if (/\bclose\b/i.test(value)) this.keepAlive = false;
+        else if (/\bkeep-alive\b/i.test(value)) this.keepAlive = true;
+      } else if (name === 'keep-alive') {
+        const hint = /timeout=(\d+)/i.exec(value);
+        if (hint) this.keepAliveHintMs = Number(hint[1]) * 1000;
       }
-      const lines = this.#buffer.toString('latin1', 0, end).split('\r\n');
-      this.#buffer = this.#buffer.subarray(end + 4);
-      const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]!);
-      if (!m)
-        throw new Error(`not an HTTP/1.x response: ${JSON.stringify(lines[0]!.slice(0, 40))}`);
-      const status = Number(m[2]);
-      if (status >= 100 && status < 200) continue; // informational: the real one follows
-      this.#status = status;
-      this.keepAlive = m[1] === '1';
-      let length: number | undefined;
-      let chunked = false;
-      for (let i = 1; i < lines.length; i++) {
-        const line = lines[i]!;
-        const colon = line.indexOf(':');
-        if (colon <= 0) continue;
-        const name = line.slice(0, colon).trim().toLowerCase();
-        const value = line.slice(colon + 1).trim();
-        if (name === 'content-length') {
-          if (!/^\d+$/.test(value)) throw new Error(`bad Content-Length ${JSON.stringify(value)}`);
-          length = Number(value);
-        } else if (name === 'transfer-encoding') chunked = /(^|,)\s*chunked\s*$/i.test(value);
-        else if (name === 'connection') {
-          const tokens = value.toLowerCase();
-          if (/\bclose\b/.test(tokens)) this.keepAlive = false;
-          else if (/\bkeep-alive\b/.test(tokens)) this.keepAlive = true;
-        } else if (name === 'keep-alive') {
-          const hint = /timeout=(\d+)/i.exec(value);
-          if (hint) this.keepAliveHintMs = Number(hint[1]) * 1000;
-        }
-      }
-      if (this.#noBody || status === 204 || status === 304) this.#length = 0;
-      else if (chunked) this.#length = 'chunked';
-      else if (length !== undefined) this.#length = length;
-      else {
-        this.#length = 'close';
-        this.keepAlive = false;
-      }
-      return true;
+    }
+    if (this.#noBody || status === 204 || status === 304) {
+      this.#state = { at: 'length', remaining: 0 };
+    } else if (chunked) this.#state = { at: 'chunk-size' };
+    else if (length !== undefined) this.#state = { at: 'length', remaining: length };
+    else {
+      this.#state = { at: 'close' };
+      this.keepAlive = false;
     }
   }
 
-  #chunked(): WholeResponse | undefined {
-    for (;;) {
-      const eol = this.#buffer.indexOf('\r\n');
-      if (eol < 0) return undefined;
-      const size = parseInt(this.#buffer.toString('latin1', 0, eol).split(';')[0]!, 16);
-      if (Number.isNaN(size)) throw new Error('bad chunk size in response');
-      if (size === 0) {
-        // The last chunk; trailers, if any, end with an empty line.
-        const end = this.#buffer.indexOf(CRLF2, eol);
-        return end < 0 ? undefined : this.#done(Buffer.concat(this.#chunks), end + 4);
-      }
-      if (this.#buffer.length < eol + 2 + size + 2) return undefined;
-      if (this.#buffer.readUInt16BE(eol + 2 + size) !== 0x0d0a) {
-        throw new Error('a chunk of the response is longer than its size says');
-      }
-      this.#chunks.push(this.#buffer.subarray(eol + 2, eol + 2 + size));
-      this.#buffer = this.#buffer.subarray(eol + 2 + size + 2);
-    }
-  }
-
-  #done(body: Buffer, consumed = body.length): WholeResponse {
-    // Bytes after the response on a connection used for one request at a time: garbage.
-    if (this.#buffer.length > consumed) this.keepAlive = false;
+  #done(rest: Buffer): WholeResponse {
+    // Bytes after the answer, on a connection that carries one request at a time: garbage.
+    if (rest.length > 0) this.keepAlive = false;
+    const body = this.#body.length === 1 ? this.#body[0]! : Buffer.concat(this.#body);
     return { status: this.#status, body };
   }
 }
