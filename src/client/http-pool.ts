@@ -5,8 +5,8 @@ import tls from 'node:tls';
 // but a stream is. Node's http client costs ~115 µs of CPU a request (ClientRequest,
 // agent bookkeeping, IncomingMessage streams); writing the request in one piece and
 // reading the answer with the small parser below costs ~30 µs. The scheduler sends two
-// requests a pod and every component sends status updates, so the difference is a
-// tenth of a busy cluster's CPU. Streams (watches, logs) stay on Node's http client.
+// requests a pod and every component sends status updates (docs/architecture.md has the
+// figures, undici's among them). Streams (watches, logs) stay on Node's http client.
 //
 // As Node's agent does: one request at a time per connection, a new connection when none
 // is idle, idle ones unreferenced (they do not keep the process alive) and closed after
