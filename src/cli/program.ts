@@ -2,10 +2,10 @@ import { Command, Option } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
 import { openStore } from '../store/index.ts';
-import { runAgent } from './agent-command.ts';
+import { runAgent, type AgentCommandOptions } from './agent-command.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { readJoinToken } from './join-token.ts';
-import { printKubeconfig, runUp } from './up.ts';
+import { printKubeconfig, runUp, type UpOptions } from './up.ts';
 
 // Command definitions only; each action lives in its own module.
 
@@ -89,44 +89,17 @@ export function buildProgram(): Command {
     serverOptions(
       program.command('up').description('start an all-in-one cluster in the foreground'),
     ),
-  ).action(
-    async (
-      o: {
-        dataDir: string;
-        port: number;
-        host: string;
-        store?: string;
-        tlsSan: string[];
-        writeKubeconfig: boolean;
-        runtime: 'auto' | 'docker' | 'process';
-        nodeName?: string;
-        serviceCidr: string;
-        proxyMode: 'auto' | 'kernel' | 'userspace';
-        clusterDomain: string;
-      },
-      cmd: Command,
-    ) => {
-      // Only a range the user chose is kept; otherwise runUp picks one this node can serve.
-      const chosen = cmd.getOptionValueSource('serviceCidr') !== 'default';
-      await runUp({ ...o, serviceCidr: chosen ? o.serviceCidr : undefined });
-    },
-  );
+  ).action(async (o: UpOptions & { serviceCidr: string }, cmd: Command) => {
+    // Only a range the user chose is kept; otherwise runUp picks one this node can serve.
+    const chosen = cmd.getOptionValueSource('serviceCidr') !== 'default';
+    await runUp({ ...o, serviceCidr: chosen ? o.serviceCidr : undefined });
+  });
 
   serverOptions(
     program.command('server').description('run the control plane only (no node agent)'),
-  ).action(
-    async (o: {
-      dataDir: string;
-      port: number;
-      host: string;
-      store?: string;
-      tlsSan: string[];
-      writeKubeconfig: boolean;
-      runtime?: string;
-    }) => {
-      await runUp({ ...o, runtime: undefined });
-    },
-  );
+  ).action(async (o: UpOptions) => {
+    await runUp({ ...o, runtime: undefined });
+  });
 
   program
     .command('kubeconfig')
@@ -163,27 +136,11 @@ export function buildProgram(): Command {
       "the Node's address, by which the API server reaches the agent (default: the default route's)",
     )
     .option('--port <port>', "HTTPS port of the agent's endpoint (0: any free port)", port, 10250)
-    .action(
-      async (
-        o: {
-          server: string;
-          token: string;
-          nodeName?: string;
-          runtime: 'auto' | 'docker' | 'process';
-          dataDir: string;
-          nodeIp?: string;
-          port: number;
-          serviceCidr: string;
-          proxyMode: 'auto' | 'kernel' | 'userspace';
-          clusterDomain: string;
-        },
-        cmd: Command,
-      ) => {
-        // A range the user did not choose is the cluster's, read from it once joined.
-        const chosen = cmd.getOptionValueSource('serviceCidr') !== 'default';
-        await runAgent({ ...o, serviceCidr: chosen ? o.serviceCidr : undefined });
-      },
-    );
+    .action(async (o: AgentCommandOptions & { serviceCidr: string }, cmd: Command) => {
+      // A range the user did not choose is the cluster's, read from it once joined.
+      const chosen = cmd.getOptionValueSource('serviceCidr') !== 'default';
+      await runAgent({ ...o, serviceCidr: chosen ? o.serviceCidr : undefined });
+    });
 
   program
     .command('store-check')
