@@ -92,6 +92,7 @@ async function withServer(
   handler: http.RequestListener,
   body: (pool: HttpPool, connections: net.Socket[]) => Promise<void>,
   configure: (server: http.Server) => void = () => undefined,
+  idleTimeoutMs = 10_000,
 ): Promise<void> {
   const server = http.createServer(handler);
   configure(server);
@@ -103,7 +104,7 @@ async function withServer(
     host: '127.0.0.1',
     port,
     hostHeader: `127.0.0.1:${port}`,
-    idleTimeoutMs: 10_000,
+    idleTimeoutMs,
   });
   try {
     await body(pool, connections);
@@ -184,6 +185,22 @@ describe('HttpPool', () => {
         assert.equal((await pool.request(get('/sized'))).body.toString(), big);
         assert.equal((await pool.request(get('/chunked'))).body.toString(), big);
       },
+    );
+  });
+
+  it('does not hand out a connection its idle timer has just destroyed', async () => {
+    await withServer(
+      (_req, res) => res.writeHead(200).end('{}'),
+      async (pool, connections) => {
+        await pool.request(get('/1'));
+        // Made after the idle timer, so it fires right after it in the same turn: the
+        // connection is destroyed and its 'close' not yet emitted.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        assert.equal((await pool.request(get('/2'))).status, 200);
+        assert.equal(connections.length, 2, 'the second request went on a fresh connection');
+      },
+      () => undefined,
+      1,
     );
   });
 

@@ -77,7 +77,9 @@ export class HttpPool {
     head += `Content-Length: ${req.body?.length ?? 0}\r\n\r\n`;
     const bytes = req.body ? Buffer.concat([Buffer.from(head, 'latin1'), req.body]) : head;
 
-    const reused = this.#idle.pop();
+    // A socket destroyed while idle leaves the pool only at its 'close', a tick later.
+    let reused = this.#idle.pop();
+    while (reused && (reused.destroyed || !reused.writable)) reused = this.#idle.pop();
     const socket = reused ?? this.#connect();
     if (reused) {
       clearIdle(reused);
