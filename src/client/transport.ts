@@ -18,9 +18,9 @@ import { HttpPool, RequestFailure } from './http-pool.ts';
 // A pooled connection left idle is closed after `idleTimeoutMs` (Go's http.Transport
 // IdleConnTimeout, 90 s in client-go's default transport), or sooner when the server's
 // Keep-Alive header announces a shorter timeout: a client that went quiet holds no
-// sockets open on the API server. Node's agent does this with its socket `timeout`,
-// which it enforces only on free sockets; a request in flight, such as a quiet watch,
-// is not cut by it.
+// sockets open on the API server. Whole-body requests go through http-pool.ts, which
+// times idle connections itself; streams through Node's agent, whose socket `timeout`
+// applies only to free sockets, so a quiet watch in flight is not cut by it.
 
 export interface TransportOptions {
   server: string;
@@ -113,9 +113,14 @@ export class Transport {
     this.#pool.destroy(new Error('the client was closed'));
   }
 
-  async #whole(spec: RequestSpec) {
+  #url(spec: RequestSpec): URL {
     const url = new URL(this.#base.pathname.replace(/\/$/, '') + spec.path, this.#base);
     if (spec.query) url.search = spec.query.toString();
+    return url;
+  }
+
+  async #whole(spec: RequestSpec) {
+    const url = this.#url(spec);
     try {
       return await this.#pool.request({
         method: spec.method,
@@ -157,8 +162,7 @@ export class Transport {
   }
 
   #open(spec: RequestSpec, timeoutMs: number): Promise<http.IncomingMessage> {
-    const url = new URL(this.#base.pathname.replace(/\/$/, '') + spec.path, this.#base);
-    if (spec.query) url.search = spec.query.toString();
+    const url = this.#url(spec);
     const headers = this.#headers(spec);
     let payload: Buffer | undefined;
     if (spec.body !== undefined) {
