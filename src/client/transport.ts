@@ -6,8 +6,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { ApiError } from './api-error.ts';
 import { HttpPool, RequestFailure } from './http-pool.ts';
 
-// HTTPS plumbing under RestClient: one keep-alive agent per client (the connection pool),
-// bearer-token headers, whole-body requests and streamed responses.
+// HTTPS plumbing under RestClient: keep-alive connection pools (http-pool.ts for whole
+// bodies, Node's agent for streams), bearer-token headers, requests and streamed responses.
 //
 // A request that fails on a pooled connection is sent once more on a fresh one only when
 // doing so cannot repeat its effect, as Go's net/http decides (persistConn.
