@@ -61,6 +61,31 @@ describe('SchedulerCache', () => {
     assert.ok(n1.usedHostPorts.has('TCP/0.0.0.0/9000'));
   });
 
+  it('keeps the non-zero (scoring) requests of the node in step with its pods', () => {
+    const cache = new SchedulerCache();
+    cache.upsertNode(node);
+    const noRequests: KubeObject = {
+      metadata: { name: 'z', namespace: 'default', uid: 'z' },
+      spec: { containers: [{ name: 'c' }] },
+    };
+    cache.assume(pod('a'), 'n1');
+    cache.assume(noRequests, 'n1');
+    // 250m + the 100m default; 64Mi + the 200Mi default.
+    assert.deepEqual(nodeOf(cache, 'n1').nonZeroRequested, {
+      milliCPU: 350,
+      memory: 264 * 1024 * 1024,
+    });
+    cache.upsertAssignedPod(bound(pod('a'), 'n1'));
+    assert.equal(nodeOf(cache, 'n1').nonZeroRequested.milliCPU, 350);
+    cache.removePod(pod('a'));
+    assert.deepEqual(nodeOf(cache, 'n1').nonZeroRequested, {
+      milliCPU: 100,
+      memory: 200 * 1024 * 1024,
+    });
+    cache.forget(noRequests);
+    assert.deepEqual(nodeOf(cache, 'n1').nonZeroRequested, { milliCPU: 0, memory: 0 });
+  });
+
   it('gives back what a pod held when its assumption is forgotten', () => {
     const cache = new SchedulerCache();
     cache.upsertNode(node);

@@ -3,7 +3,7 @@ import {
   addResources,
   emptyResources,
   nodeAllocatable,
-  podRequests,
+  podInfo,
   subtractResources,
   type NodeInfo,
   type PodInfo,
@@ -64,6 +64,7 @@ export class SchedulerCache {
         node: { metadata: { name } },
         pods: [],
         requested: emptyResources(),
+        nonZeroRequested: { milliCPU: 0, memory: 0 },
         allocatable: emptyResources(),
         usedHostPorts: new Set(),
       };
@@ -103,10 +104,14 @@ export class SchedulerCache {
   }
 
   #add(uid: string, pod: KubeObject, node: string, assumed: boolean): void {
-    const info: PodInfo = { pod, requests: podRequests(pod) };
+    const info = podInfo(pod);
     const ni = this.#nodeInfo(node);
     ni.pods.push(info);
     ni.requested = addResources(ni.requested, info.requests);
+    ni.nonZeroRequested = {
+      milliCPU: ni.nonZeroRequested.milliCPU + info.nonZero.milliCPU,
+      memory: ni.nonZeroRequested.memory + info.nonZero.memory,
+    };
     for (const port of hostPortsOf(pod)) ni.usedHostPorts.add(port);
     this.#pods.set(uid, { info, node, assumed });
     if (hasAffinityTerms(pod)) {
@@ -124,6 +129,10 @@ export class SchedulerCache {
     if (!ni) return;
     ni.pods = ni.pods.filter((p) => p !== entry.info);
     ni.requested = subtractResources(ni.requested, entry.info.requests);
+    ni.nonZeroRequested = {
+      milliCPU: ni.nonZeroRequested.milliCPU - entry.info.nonZero.milliCPU,
+      memory: ni.nonZeroRequested.memory - entry.info.nonZero.memory,
+    };
     // Another pod may use the same host port, so the set is rebuilt, but only when the
     // pod leaving had any (most have none).
     if (hostPortsOf(entry.info.pod).length > 0) {

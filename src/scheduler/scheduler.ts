@@ -14,7 +14,7 @@ import { schedulePod } from './core/schedule-pod.ts';
 import { matchesLabels, selectorFromSpec } from '../api/selectors/index.ts';
 import {
   nodeWithPods,
-  podRequests,
+  podInfo,
   type FilterPlugin,
   type NodeInfo,
   type PodInfo,
@@ -160,7 +160,7 @@ export class Scheduler {
     if (!node) return;
     let pods = this.#nominated.get(node);
     if (!pods) this.#nominated.set(node, (pods = new Map()));
-    pods.set(uid, { pod, requests: podRequests(pod) });
+    pods.set(uid, podInfo(pod));
   }
 
   /** The node as `pod` must see it: with equal or higher priority nominated pods on it. */

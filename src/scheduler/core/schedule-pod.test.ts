@@ -131,6 +131,7 @@ describe('one scheduling decision', () => {
     const nominated = {
       pod: { metadata: { name: 'vip', uid: 'vip' } },
       requests: { milliCPU: 3000, memory: 0, ephemeralStorage: 0, pods: 1, scalar: {} },
+      nonZero: { milliCPU: 3000, memory: 0 },
     };
     const free = schedulePod(pod, cache.snapshot(), {
       filters: [roomFor],

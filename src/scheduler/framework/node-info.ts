@@ -4,9 +4,12 @@ import type { NodeInfo, PodInfo } from './types.ts';
 /** `node` as it would be holding exactly `pods` (requests and host ports recomputed). */
 export function nodeWithPods(node: NodeInfo, pods: PodInfo[]): NodeInfo {
   let requested = emptyResources();
+  const nonZeroRequested = { milliCPU: 0, memory: 0 };
   const usedHostPorts = new Set<string>();
   for (const p of pods) {
     requested = addResources(requested, p.requests);
+    nonZeroRequested.milliCPU += p.nonZero.milliCPU;
+    nonZeroRequested.memory += p.nonZero.memory;
     const spec = (p.pod.spec ?? {}) as {
       containers?: { ports?: { hostPort?: number; hostIP?: string; protocol?: string }[] }[];
     };
@@ -19,5 +22,5 @@ export function nodeWithPods(node: NodeInfo, pods: PodInfo[]): NodeInfo {
       }
     }
   }
-  return { ...node, pods, requested, usedHostPorts };
+  return { ...node, pods, requested, nonZeroRequested, usedHostPorts };
 }

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/index.ts';
 import { milliValue, quantityValue, tryParseQuantity } from '../../api/index.ts';
-import type { Resources } from './types.ts';
+import type { CpuMemory, PodInfo, Resources } from './types.ts';
 
 // Resource arithmetic as kube-scheduler does it: a pod's effective request is the larger
 // of its biggest init container and the sum of its app containers (sidecar init containers,
@@ -13,14 +13,46 @@ export function emptyResources(): Resources {
   return { milliCPU: 0, memory: 0, ephemeralStorage: 0, pods: 0, scalar: {} };
 }
 
-function milli(v: unknown): number {
+// Quantities are parsed with BigInt arithmetic, and every pod is read several times (on
+// arrival, when assumed, when its binding is confirmed), nearly always with the same few
+// strings ('100m', '128Mi'): the numbers are remembered by string, up to a bound.
+const MEMO_LIMIT = 4096;
+const milliMemo = new Map<string, number>();
+const wholeMemo = new Map<string, number>();
+
+function remembered(
+  memo: Map<string, number>,
+  v: unknown,
+  convert: (v: unknown) => number,
+): number {
+  if (typeof v !== 'string') return convert(v);
+  let n = memo.get(v);
+  if (n === undefined) {
+    n = convert(v);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(v, n);
+  }
+  return n;
+}
+
+function parseMilli(v: unknown): number {
   const q = tryParseQuantity(v);
   return q ? Number(milliValue(q)) : 0;
 }
 
-function whole(v: unknown): number {
+function parseWhole(v: unknown): number {
   const q = tryParseQuantity(v);
   return q ? Number(quantityValue(q)) : 0;
+}
+
+/** A quantity in thousandths (cpu in millicores); 0 when it does not parse. */
+export function milli(v: unknown): number {
+  return remembered(milliMemo, v, parseMilli);
+}
+
+/** A quantity as a whole number, rounded away from zero; 0 when it does not parse. */
+export function whole(v: unknown): number {
+  return remembered(wholeMemo, v, parseWhole);
 }
 
 export function fromResourceList(list: ResourceList): Resources {
@@ -113,4 +145,76 @@ export function podRequests(pod: KubeObject): Resources {
 export function nodeAllocatable(node: KubeObject): Resources {
   const status = (node.status ?? {}) as { allocatable?: ResourceList; capacity?: ResourceList };
   return fromResourceList(status.allocatable ?? status.capacity);
+}
+
+// The requests kube-scheduler *scores* with (never filters with): a container that names
+// no cpu or memory request counts as asking for 100m cpu and 200Mi memory
+// (schedutil.DefaultMilliCPURequest / DefaultMemoryRequest), so that pods without
+// requests still spread out. Aggregated like podRequests: app containers and sidecars
+// summed, then the max with each init container, plus overhead (not defaulted).
+
+export const DEFAULT_MILLI_CPU_REQUEST = 100;
+export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
+
+function requestOrLimit(c: Container, name: string): unknown {
+  const req = c.resources?.requests;
+  if (req && Object.prototype.hasOwnProperty.call(req, name)) return req[name];
+  // The API server defaults a missing request to the limit.
+  const lim = c.resources?.limits;
+  if (lim && Object.prototype.hasOwnProperty.call(lim, name)) return lim[name];
+  return undefined;
+}
+
+function containerNonZero(c: Container): CpuMemory {
+  const cpu = requestOrLimit(c, 'cpu');
+  const mem = requestOrLimit(c, 'memory');
+  return {
+    milliCPU: cpu === undefined ? DEFAULT_MILLI_CPU_REQUEST : milli(cpu),
+    memory: mem === undefined ? DEFAULT_MEMORY_REQUEST : whole(mem),
+  };
+}
+
+/** The pod's requests with the scoring defaults for cpu and memory left unset. */
+export function podNonZeroRequests(pod: KubeObject): CpuMemory {
+  const spec = (pod.spec ?? {}) as {
+    containers?: Container[];
+    initContainers?: Container[];
+    overhead?: ResourceList;
+  };
+  let cpu = 0;
+  let mem = 0;
+  for (const c of spec.containers ?? []) {
+    const r = containerNonZero(c);
+    cpu += r.milliCPU;
+    mem += r.memory;
+  }
+  let sidecarCPU = 0;
+  let sidecarMem = 0;
+  let initCPU = 0;
+  let initMem = 0;
+  for (const c of spec.initContainers ?? []) {
+    const r = containerNonZero(c);
+    if (c.restartPolicy === 'Always') {
+      sidecarCPU += r.milliCPU;
+      sidecarMem += r.memory;
+      initCPU = Math.max(initCPU, sidecarCPU);
+      initMem = Math.max(initMem, sidecarMem);
+    } else {
+      initCPU = Math.max(initCPU, r.milliCPU + sidecarCPU);
+      initMem = Math.max(initMem, r.memory + sidecarMem);
+    }
+  }
+  cpu = Math.max(cpu + sidecarCPU, initCPU);
+  mem = Math.max(mem + sidecarMem, initMem);
+  const overhead = spec.overhead;
+  if (overhead) {
+    if (overhead.cpu !== undefined) cpu += milli(overhead.cpu);
+    if (overhead.memory !== undefined) mem += whole(overhead.memory);
+  }
+  return { milliCPU: cpu, memory: mem };
+}
+
+/** A pod as the scheduler counts it on a node: its requests, worked out once. */
+export function podInfo(pod: KubeObject): PodInfo {
+  return { pod, requests: podRequests(pod), nonZero: podNonZeroRequests(pod) };
 }

@@ -55,10 +55,18 @@ export interface Resources {
   scalar: Record<string, number>;
 }
 
+/** Cpu (millicores) and memory (bytes) alone. */
+export interface CpuMemory {
+  milliCPU: number;
+  memory: number;
+}
+
 export interface PodInfo {
   pod: KubeObject;
   /** The pod's effective requests (max of init containers and sum of app containers, plus overhead). */
   requests: Resources;
+  /** The cpu and memory it is scored with (podNonZeroRequests). */
+  nonZero: CpuMemory;
 }
 
 /** One node as the scheduler sees it: the Node object and the pods assigned to it. */
@@ -68,6 +76,8 @@ export interface NodeInfo {
   pods: PodInfo[];
   /** Sum of the requests of `pods`. */
   requested: Resources;
+  /** Sum of the non-zero (scoring) requests of `pods`: NodeInfo.NonZeroRequested. */
+  nonZeroRequested: CpuMemory;
   /** status.allocatable (falling back to capacity). */
   allocatable: Resources;
   /** Host ports in use: `${protocol}/${hostIP}/${port}` (hostIP `0.0.0.0` for any). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addResources, podRequests } from '../../framework/index.ts';
+import { addResources, podInfo, podNonZeroRequests } from '../../framework/index.ts';
 import { makeNode, makePod } from '../testing/fixtures.ts';
-import { countMatching, nodeNonZeroRequested, nonZeroRequests, toleratesTaint } from './index.ts';
+import { countMatching, toleratesTaint } from './index.ts';
 import type { Taint, Toleration } from './index.ts';
 
 describe('per-node caches follow the scheduler cache’s in-place updates', () => {
@@ -14,7 +14,7 @@ describe('per-node caches follow the scheduler cache’s in-place updates', () =
   };
   const assume = (name: string) => {
     const pod = makePod(name, { labels: { app: 'x' }, nodeName: 'n1', containers: [{}] });
-    const info = { pod, requests: podRequests(pod) };
+    const info = podInfo(pod);
     node.pods.push(info);
     node.requested = addResources(node.requested, info.requests);
   };
@@ -27,15 +27,9 @@ describe('per-node caches follow the scheduler cache’s in-place updates', () =
     node.requested = addResources(node.requested, node.requested);
     assert.equal(countMatching(node, matcher), 1);
   });
-
-  it('nodeNonZeroRequested', () => {
-    const before = nodeNonZeroRequested(node).milliCPU;
-    assume('c');
-    assert.equal(nodeNonZeroRequested(node).milliCPU, before + 100);
-  });
 });
 
-describe('nonZeroRequests', () => {
+describe('podNonZeroRequests', () => {
   const cases: { name: string; pod: ReturnType<typeof makePod>; want: [number, number] }[] = [
     { name: 'no containers', pod: makePod('p'), want: [0, 0] },
     {
@@ -64,7 +58,7 @@ describe('nonZeroRequests', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const r = nonZeroRequests(c.pod);
+      const r = podNonZeroRequests(c.pod);
       assert.deepEqual([r.milliCPU, r.memory], c.want);
     });
   }

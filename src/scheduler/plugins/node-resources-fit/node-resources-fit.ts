@@ -1,9 +1,11 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
   MAX_NODE_SCORE,
+  podNonZeroRequests,
   podRequests,
   SUCCESS,
   unschedulable,
+  type CpuMemory,
   type CycleState,
   type FilterPlugin,
   type NodeInfo,
@@ -11,12 +13,7 @@ import {
   type ScorePlugin,
   type Status,
 } from '../../framework/index.ts';
-import {
-  isScalarResourceName,
-  nodeNonZeroRequested,
-  nonZeroRequests,
-  type CpuMemory,
-} from '../helper/index.ts';
+import { isScalarResourceName } from '../helper/index.ts';
 
 // NodeResourcesFit: the pod's requests must fit in what the node has left (allocatable
 // minus the requests of the pods already there), and every pod takes a pod slot. Scores
@@ -119,14 +116,18 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
   }
 
   preScore(state: CycleState, pod: KubeObject): Status {
-    state.set(PRE_SCORE_KEY, nonZeroRequests(pod));
+    state.set(PRE_SCORE_KEY, podNonZeroRequests(pod));
     return SUCCESS;
   }
 
   /** LeastAllocated: weighted mean of each resource's free share after placing the pod. */
   score(state: CycleState, pod: KubeObject, node: NodeInfo): number {
-    const req = (state.get(PRE_SCORE_KEY) as CpuMemory | undefined) ?? nonZeroRequests(pod);
-    const used = nodeNonZeroRequested(node);
+    let req = state.get(PRE_SCORE_KEY) as CpuMemory | undefined;
+    if (!req) {
+      req = podNonZeroRequests(pod);
+      state.set(PRE_SCORE_KEY, req);
+    }
+    const used = node.nonZeroRequested;
     let total = 0;
     let weights = 0;
     if (node.allocatable.milliCPU !== 0) {

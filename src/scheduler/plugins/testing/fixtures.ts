@@ -1,9 +1,9 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
-  addResources,
   emptyResources,
   nodeAllocatable,
-  podRequests,
+  nodeWithPods,
+  podInfo,
   SUCCESS,
   type CycleState,
   type FilterPlugin,
@@ -86,16 +86,6 @@ export interface NodeOptions {
   pods?: KubeObject[];
 }
 
-function hostPortsOf(pod: KubeObject): string[] {
-  const out: string[] = [];
-  for (const c of (pod.spec as { containers?: Container[] }).containers ?? []) {
-    for (const p of c.ports ?? []) {
-      if (p.hostPort) out.push(`${p.protocol ?? 'TCP'}/${p.hostIP || '0.0.0.0'}/${p.hostPort}`);
-    }
-  }
-  return out;
-}
-
 export function makeNode(name: string, o: NodeOptions = {}): NodeInfo {
   const node: KubeObject = {
     apiVersion: 'v1',
@@ -105,16 +95,19 @@ export function makeNode(name: string, o: NodeOptions = {}): NodeInfo {
     status: { allocatable: o.allocatable ?? { cpu: '4', memory: '8Gi', pods: '110' } },
   };
   const pods: PodInfo[] = [];
-  let requested = emptyResources();
-  const usedHostPorts = new Set<string>();
   for (const raw of o.pods ?? []) {
-    const pod = { ...raw, spec: { ...(raw.spec as object), nodeName: name } };
-    const info = { pod, requests: podRequests(pod) };
-    pods.push(info);
-    requested = addResources(requested, info.requests);
-    for (const p of hostPortsOf(pod)) usedHostPorts.add(p);
+    pods.push(podInfo({ ...raw, spec: { ...(raw.spec as object), nodeName: name } }));
   }
-  return { name, node, pods, requested, allocatable: nodeAllocatable(node), usedHostPorts };
+  const empty: NodeInfo = {
+    name,
+    node,
+    pods: [],
+    requested: emptyResources(),
+    nonZeroRequested: { milliCPU: 0, memory: 0 },
+    allocatable: nodeAllocatable(node),
+    usedHostPorts: new Set(),
+  };
+  return nodeWithPods(empty, pods);
 }
 
 export function makeSnapshot(nodes: NodeInfo[]): Snapshot {
