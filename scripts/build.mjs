@@ -11,8 +11,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE = path.join(root, 'dist', 'wharf.mjs');
 const ENTRIES = {
   'wharf.mjs': path.join(root, 'src', 'cli', 'main.ts'),
-  // The scheduler's thread loads a bundle of its own, without the API server.
+  // The scheduler's and the controller manager's threads load bundles of their own,
+  // without the API server.
   'scheduler-thread.mjs': path.join(root, 'src', 'scheduler', 'thread-entry.ts'),
+  'controllers-thread.mjs': path.join(root, 'src', 'controllers', 'thread-entry.ts'),
 };
 
 function newestSource(dir) {

@@ -12,8 +12,8 @@ import {
   TokenAuthenticator,
   versionInfo,
 } from '../apiserver/index.ts';
-import { RestClient, runWhileLeading, stderrLogger } from '../client/index.ts';
-import { runControllers } from '../controllers/index.ts';
+import { RestClient, stderrLogger } from '../client/index.ts';
+import { startControllersThread } from '../controllers/thread.ts';
 import { defaultHostIP, openRuntime, startAgent, type RuntimeChoice } from '../agent/index.ts';
 import { startSchedulerThread } from '../scheduler/thread.ts';
 import { publishClusterConfig } from './cluster-config.ts';
@@ -150,26 +150,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       'starting controllers (garbage collector, namespace, service accounts, root CA)',
       progress,
       async () => {
-        cleanups.unshift(
-          runWhileLeading(client, 'wharf-controller-manager', stderrLogger, (leading) =>
-            runControllers(
-              {
-                client,
-                registry,
-                caPem: tls.caPem,
-                log: stderrLogger,
-                ...(opts.nodeMonitorGracePeriodSeconds !== undefined
-                  ? {
-                      nodeLifecycle: {
-                        nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds,
-                      },
-                    }
-                  : {}),
-              },
-              leading,
-            ),
-          ),
-        );
+        const thread = startControllersThread({
+          server: url,
+          token,
+          caPem: tls.caPem,
+          ...local,
+          ...(opts.nodeMonitorGracePeriodSeconds !== undefined
+            ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds }
+            : {}),
+        });
+        cleanups.unshift(() => thread.stop());
       },
     );
     await step('starting scheduler', progress, async () => {

@@ -53,4 +53,11 @@ export {
 } from './leader-election.ts';
 export { realClock, FakeClock, type Clock } from './clock.ts';
 export { stderrLogger, type Logger } from './logger.ts';
+export {
+  componentThreadData,
+  componentThreadRole,
+  serveComponentThread,
+  startComponentThread,
+  type ComponentThread,
+} from './component-thread.ts';
 export { EventRecorder } from './event-recorder.ts';

@@ -1,12 +1,17 @@
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { RestClient, runWhileLeading, stderrLogger } from '../client/index.ts';
+import {
+  componentThreadData,
+  componentThreadRole,
+  RestClient,
+  runWhileLeading,
+  serveComponentThread,
+  startComponentThread,
+  stderrLogger,
+  type ComponentThread,
+} from '../client/index.ts';
 import { runScheduler } from './index.ts';
 
-// The scheduler runs on a thread of its own, as kube-scheduler is a process of its own:
-// it is only a client of the API server, and on its own thread it uses the machine's
-// second core instead of taking turns with the API server. Under the bundle the thread
-// runs dist/scheduler-thread.mjs (client and scheduler only); under tsx, a small
-// bootstrap registers tsx in the thread first.
+// The scheduler on a thread of its own (see client/component-thread.ts), holding the
+// scheduler's lease while it runs.
 
 export interface SchedulerThreadOptions {
   server: string;
@@ -17,56 +22,32 @@ export interface SchedulerThreadOptions {
   socketPath?: string;
 }
 
-export const SCHEDULER_ROLE = 'wharf-scheduler';
+const ROLE = 'wharf-scheduler';
 
-export interface SchedulerThread {
-  stop(): Promise<void>;
-}
-
-export function startSchedulerThread(opts: SchedulerThreadOptions): SchedulerThread {
-  const data = { role: SCHEDULER_ROLE, ...opts };
-  const here = import.meta.url;
-  const worker = here.endsWith('.ts')
-    ? new Worker(new URL('../../scripts/ts-thread.mjs', here), {
-        workerData: { ...data, entry: here },
-      })
-    : new Worker(new URL('./scheduler-thread.mjs', here), { workerData: data });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  worker.on('error', (err) => stderrLogger.error({ err }, 'BUG: the scheduler thread failed'));
-  return {
-    async stop() {
-      worker.postMessage('stop');
-      const timer = setTimeout(() => void worker.terminate(), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+export function startSchedulerThread(opts: SchedulerThreadOptions): ComponentThread {
+  return startComponentThread(ROLE, import.meta.url, 'scheduler-thread.mjs', opts);
 }
 
 /** The thread's body: run the scheduler while holding its lease, until told to stop. */
-export async function schedulerThreadMain(): Promise<void> {
-  const opts = workerData as SchedulerThreadOptions;
-  const client = new RestClient({
-    server: opts.server,
-    token: opts.token,
-    caPem: opts.caPem,
-    userAgent: 'wharf-scheduler',
-    ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+export function schedulerThreadMain(): Promise<void> {
+  const opts = componentThreadData<SchedulerThreadOptions>();
+  return serveComponentThread(() => {
+    const client = new RestClient({
+      server: opts.server,
+      token: opts.token,
+      caPem: opts.caPem,
+      userAgent: ROLE,
+      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+    });
+    const stop = runWhileLeading(client, ROLE, stderrLogger, async (leading) => {
+      await runScheduler(client, stderrLogger, opts.host, leading);
+    });
+    return async () => {
+      await stop();
+      client.close();
+    };
   });
-  const stop = runWhileLeading(client, 'wharf-scheduler', stderrLogger, async (leading) => {
-    await runScheduler(client, stderrLogger, opts.host, leading);
-  });
-  await new Promise<void>((resolve) => parentPort!.once('message', () => resolve()));
-  await stop();
-  client.close();
-  parentPort!.close();
-}
-
-export function isSchedulerThread(): boolean {
-  return !isMainThread && (workerData as { role?: string } | null)?.role === SCHEDULER_ROLE;
 }
 
 // Under tsx the bootstrap imports this file as the thread's entry.
-if (isSchedulerThread() && (workerData as { entry?: string }).entry === import.meta.url) {
-  void schedulerThreadMain();
-}
+if (componentThreadRole(import.meta.url) === ROLE) void schedulerThreadMain();
