@@ -24,3 +24,4 @@ export {
   type Quantity,
 } from './quantity.ts';
 export { cloneJson } from './clone.ts';
+export { rfc3339 } from './time.ts';

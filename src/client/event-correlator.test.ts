@@ -7,8 +7,8 @@ import {
   type Correlation,
   type CoreEvent,
   EventCorrelator,
-  timestamp,
 } from './event-correlator.ts';
+import { rfc3339 as timestamp } from '../api/index.ts';
 
 const START = Date.UTC(2025, 0, 1, 12, 0, 0);
 const MINUTE = 60_000;

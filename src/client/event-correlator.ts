@@ -1,3 +1,4 @@
+import { rfc3339 } from '../api/index.ts';
 import type { Clock } from './clock.ts';
 
 // client-go's EventCorrelator (tools/record/events_cache.go): what happens to a core/v1
@@ -61,9 +62,6 @@ export type Correlation =
     };
 
 /** Seconds precision, as metav1.Time serialises. */
-export function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** A Map that forgets its least recently used entry beyond `limit`, as groupcache/lru. */
 class LruCache<V> {
@@ -206,7 +204,7 @@ export class EventCorrelator {
     // Keep the set below the threshold so that every further new message aggregates too.
     // client-go drops an arbitrary member; the oldest here, so that runs repeat.
     record.messages.delete(record.messages.values().next().value!);
-    const now = timestamp(nowMs);
+    const now = rfc3339(nowMs);
     // client-go's combined Event leaves out reportingComponent and reportingInstance; they
     // are part of the group's key, so they are kept here rather than shown empty.
     const combined: CoreEvent = {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../api/index.ts';
+import { rfc3339 as timestamp, type KubeObject } from '../api/index.ts';
 import { ApiError } from './api-error.ts';
 import { FakeClock } from './clock.ts';
-import { COMBINED_PREFIX, timestamp } from './event-correlator.ts';
+import { COMBINED_PREFIX } from './event-correlator.ts';
 import { type EventClient, EventRecorder } from './event-recorder.ts';
 import type { Logger } from './logger.ts';
 

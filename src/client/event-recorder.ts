@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import type { KubeObject } from '../api/index.ts';
+import { rfc3339, type KubeObject } from '../api/index.ts';
 import { ApiError, isAlreadyExists, isNamespaceTerminating, isNotFound } from './api-error.ts';
 import { type Clock, realClock, sleep } from './clock.ts';
-import { type CoreEvent, EventCorrelator, timestamp } from './event-correlator.ts';
+import { type CoreEvent, EventCorrelator } from './event-correlator.ts';
 import type { Logger } from './logger.ts';
 import type { ResourceRef, RestClient } from './rest-client.ts';
 
@@ -113,7 +113,7 @@ export class EventRecorder {
   ): void {
     if (this.#closed.signal.aborted) return;
     const m = obj.metadata ?? {};
-    const now = timestamp(this.#clock.now());
+    const now = rfc3339(this.#clock.now());
     const correlation = this.#correlator.correlate({
       apiVersion: 'v1',
       kind: 'Event',

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../api/index.ts';
+import { rfc3339, type KubeObject } from '../api/index.ts';
 import {
   EventRecorder,
   InformerFactory,
@@ -375,7 +375,7 @@ export class Scheduler {
       type: 'PodScheduled',
       status: 'False',
       lastProbeTime: null,
-      lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      lastTransitionTime: rfc3339(),
       reason: 'Unschedulable',
       message,
     };

@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../api/index.ts';
 import {
   isAlreadyExists,
   isNotFound,
@@ -26,8 +27,6 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export const LEASE_DURATION_SECONDS = 40;
 const STATUS_REPORT_MS = 5 * 60_000;
 const CONDITION_CHECK_MS = 10_000;
-
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class NodeHeartbeat {
   readonly #client: RestClient;

@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../api/index.ts';
 import type { ContainerStatus } from '../runtime/types.ts';
 import type { Container, ContainerStatusV1, Pod, PodCondition, PodStatus } from '../k8s-types.ts';
 
@@ -38,13 +39,11 @@ function terminated(c: ContainerStatus, runtime: string) {
     exitCode: c.exitCode ?? 0,
     reason: c.reason ?? (c.exitCode === 0 ? 'Completed' : 'Error'),
     ...(c.message ? { message: c.message } : {}),
-    startedAt: (c.startedAt ?? c.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    finishedAt: (c.finishedAt ?? c.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    startedAt: rfc3339(c.startedAt ?? c.createdAt),
+    finishedAt: rfc3339(c.finishedAt ?? c.createdAt),
     containerID: `${runtime}://${c.id}`,
   };
 }
-
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function containerStatus(
   spec: Container,

@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../api/index.ts';
 import type { ClusterDnsSettings } from './pod-dns.ts';
 import type { Clock, Logger, ResourceRef, RestClient } from '../../client/index.ts';
 import { isNotFound, WorkQueue } from '../../client/index.ts';
@@ -104,10 +105,7 @@ export class PodWorkers {
     if (this.#finished.has(uid)) return;
     const record = this.#records.get(uid);
     if (!record) {
-      const fresh = newPodRecord(
-        pod,
-        new Date(this.#opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      );
+      const fresh = newPodRecord(pod, rfc3339(this.#opts.clock.now()));
       this.#records.set(uid, fresh);
     } else {
       record.pod = pod;
@@ -251,7 +249,7 @@ export class PodWorkers {
       containers,
       ...(record.failure ? { failure: record.failure } : {}),
       terminated,
-      now: new Date(this.#opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      now: rfc3339(this.#opts.clock.now()),
     });
     const json = JSON.stringify(status);
     if (json === record.lastStatus) return status.phase;

@@ -5,6 +5,7 @@ import {
   SelectorParseError,
   type LabelSelectorSpec,
 } from '../selectors/index.ts';
+import { rfc3339 } from '../time.ts';
 
 // The arithmetic of a PodDisruptionBudget, as kube-controller-manager's disruption
 // controller does it (pkg/controller/disruption, Kubernetes 1.32). Pure functions of the
@@ -68,10 +69,7 @@ export function statusOf(pdb: KubeObject): Partial<BudgetStatus> {
   return (pdb.status ?? {}) as Partial<BudgetStatus>;
 }
 
-/** metav1.Time: RFC 3339 in UTC, whole seconds. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { rfc3339 } from '../time.ts';
 
 /**
  * intstr.GetScaledValueFromIntOrPercent: an integer as is, `N%` of `total` rounded up or

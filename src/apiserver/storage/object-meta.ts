@@ -4,18 +4,7 @@ import type { KubeObject, ObjectMeta } from '../../api/index.ts';
 // Small rules about metadata that every write follows.
 
 /** RFC 3339 in whole seconds, as metav1.Time serializes. */
-export function timestamp(date: Date): string {
-  // Every write stamps a time or two, and most fall in the same second as the last one.
-  const second = Math.floor(date.getTime() / 1000);
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastStamp = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-  return lastStamp;
-}
-
-let lastSecond = NaN;
-let lastStamp = '';
+export { rfc3339 as timestamp } from '../../api/index.ts';
 
 // apimachinery's utilrand alphabet: no vowels (no words), no confusable characters.
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';

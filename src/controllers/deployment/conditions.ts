@@ -1,11 +1,10 @@
 import type { Condition, DeploymentStatus } from './types.ts';
+import { rfc3339 } from '../../api/index.ts';
 
 // Deployment conditions (deployment_util.go: NewDeploymentCondition and friends). Times
 // are RFC 3339 with seconds, as metav1.Time serialises.
 
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { rfc3339 } from '../../api/index.ts';
 
 export function newCondition(
   type: string,

@@ -18,10 +18,7 @@ export function parseTime(value: string | null | undefined): number | undefined 
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** metav1.Time as it serializes: RFC 3339 in whole seconds. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { rfc3339 } from '../../api/index.ts';
 
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata?.ownerReferences?.find((r) => r.controller === true);

@@ -1,4 +1,4 @@
-import type { KubeObject, ResourceRegistry } from '../../api/index.ts';
+import { rfc3339, type KubeObject, type ResourceRegistry } from '../../api/index.ts';
 import {
   BucketRateLimiter,
   InformerFactory,
@@ -135,7 +135,7 @@ export class NamespaceController {
       {
         type: 'NamespaceContentRemaining',
         status: 'True',
-        lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        lastTransitionTime: rfc3339(),
         reason: 'SomeResourcesRemain',
         message,
       },

@@ -67,10 +67,7 @@ export function timeOf(value: string | null | undefined): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-/** RFC 3339 with seconds, as metav1.Time serialises. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { rfc3339 } from '../../api/index.ts';
 
 /** metav1.GetControllerOf: the owner reference with `controller: true`. */
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
