@@ -293,7 +293,7 @@ async function bind(call: SubresourceCall): Promise<void> {
     },
     // Kubernetes assigns the node in storage, outside the field manager: no managedFields.
     { ...ctx, fieldManager: undefined },
-    { validateUpdate: false, applyDefaults: false },
+    { validateUpdate: false, applyDefaults: false, copyOnWrite: true },
   );
   return sendJson(res, 201, successStatus());
 }

@@ -121,6 +121,24 @@ describe('ResourceStore.guaranteedUpdate from a stale cache', () => {
     assert.deepEqual(out.data, { v: '2' });
   });
 
+  it('leaves the cache copy untouched when the change is made copy-on-write', async () => {
+    await staleObject('cow');
+    const current = await rs.get('default', 'cow');
+    cached.set(rs.key('default', 'cow'), current);
+    const before = structuredClone(current);
+    const out = await rs.guaranteedUpdate(
+      'default',
+      'cow',
+      (cur) => ({ ...cur, data: { v: '6' } }),
+      ctx,
+      { copyOnWrite: true },
+    );
+    assert.deepEqual(current, before, 'the shared copy, metadata included, is unchanged');
+    assert.deepEqual(out.data, { v: '6' });
+    assert.notEqual(out.metadata?.resourceVersion, before.metadata?.resourceVersion);
+    assert.deepEqual((await rs.get('default', 'cow')).data, { v: '6' });
+  });
+
   it('reads the store for an object the cache has not heard of', async () => {
     await staleObject('unheard');
     cached.clear();

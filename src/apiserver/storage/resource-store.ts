@@ -50,6 +50,13 @@ export interface UpdateOptions {
    * Kubernetes defaults what it decodes from a request, not what a subresource sets.
    */
   applyDefaults?: boolean;
+  /**
+   * true when `mutate` never changes the object it is given and returns a new one: the
+   * current object (the watch cache's shared copy) is then not deep-copied first. The
+   * result may share anything with it; its metadata is copied here, as the write sets
+   * fields of it.
+   */
+  copyOnWrite?: boolean;
 }
 
 export class ResourceStore {
@@ -281,7 +288,9 @@ export class ResourceStore {
       let begun = NO_HOOK_RESULT;
       let committed = false;
       try {
-        const next = mutate(cloneJson(current));
+        const next = opts.copyOnWrite
+          ? withOwnMetadata(current, mutate(current))
+          : mutate(cloneJson(current));
         this.#checkTypeMeta(next);
         this.#checkNamespace(next, namespace);
         this.#keepSystemFields(current, next);
@@ -476,4 +485,11 @@ export function storeFailure(err: unknown): StatusError | unknown {
     return new StatusError('ServiceUnavailable', `the store is unavailable: ${err.message}`);
   }
   return err;
+}
+
+/** `next` with metadata of its own when it still shares `current`'s. */
+function withOwnMetadata(current: KubeObject, next: KubeObject): KubeObject {
+  if (next === current) return { ...current, metadata: { ...current.metadata } };
+  if (next.metadata === current.metadata) return { ...next, metadata: { ...next.metadata } };
+  return next;
 }
