@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Status } from '../errors.ts';
+import { knownJsonOf } from '../storage/serialized.ts';
 
 export function sendJson(
   res: ServerResponse,
@@ -7,7 +8,7 @@ export function sendJson(
   body: unknown,
   contentType = 'application/json',
 ): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const text = typeof body === 'string' ? body : knownJsonOf(body as object);
   res.writeHead(code, {
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),

@@ -7,12 +7,27 @@ import { rememberJson } from './serialized.ts';
 // Reading one back also yields its JSON for the wire, without serializing it again.
 
 export function encodeObject(obj: KubeObject): Buffer {
+  return Buffer.from(storedJson(obj));
+}
+
+/** The JSON text encodeObject stores. */
+export function storedJson(obj: KubeObject): string {
   const meta = obj.metadata;
   if (meta && 'resourceVersion' in meta) {
     const { resourceVersion: _drop, ...rest } = meta;
-    return Buffer.from(JSON.stringify({ ...obj, metadata: rest }));
+    return JSON.stringify({ ...obj, metadata: rest });
   }
-  return Buffer.from(JSON.stringify(obj));
+  return JSON.stringify(obj);
+}
+
+/**
+ * Records, for the object a writer just stored as `json` at `revision` (resourceVersion
+ * set), its JSON for the wire, so that the answer to the writer is not serialized again.
+ * The object must not change afterwards.
+ */
+export function rememberWritten(obj: KubeObject, json: string, revision: number): void {
+  const wire = withResourceVersion(json, String(revision));
+  if (wire !== undefined) rememberJson(obj, wire);
 }
 
 export function decodeObject(kv: KeyValue): KubeObject {

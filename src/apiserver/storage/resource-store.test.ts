@@ -9,6 +9,7 @@ import { openSqliteBackend, type Backend } from '../../store/index.ts';
 import { builtinAdmission } from '../builtin-admission.ts';
 import { StatusError } from '../errors.ts';
 import { ResourceStore, type WriteContext } from './resource-store.ts';
+import { knownJsonOf } from './serialized.ts';
 import type { WatchCache } from './watch-cache.ts';
 
 // guaranteedUpdate starts from the watch cache's copy of an object. The cache trails the
@@ -137,6 +138,19 @@ describe('ResourceStore.guaranteedUpdate from a stale cache', () => {
     assert.deepEqual(out.data, { v: '6' });
     assert.notEqual(out.metadata?.resourceVersion, before.metadata?.resourceVersion);
     assert.deepEqual((await rs.get('default', 'cow')).data, { v: '6' });
+  });
+
+  it('answers a write with the JSON it stored, the resourceVersion spliced in', async () => {
+    const { first, second } = await staleObject('wire');
+    // A created object gets its resourceVersion last; the recorded JSON has it first, so
+    // this JSON was recorded at the write, not serialized afresh.
+    assert.notEqual(knownJsonOf(first), JSON.stringify(first));
+    for (const written of [first, second]) {
+      const wire = knownJsonOf(written);
+      const rv = written.metadata?.resourceVersion;
+      assert.ok(wire.startsWith(`{"metadata":{"resourceVersion":"${rv}"`), wire);
+      assert.deepEqual(JSON.parse(wire), written);
+    }
   });
 
   it('reads the store for an object the cache has not heard of', async () => {

@@ -12,7 +12,7 @@ import {
 } from '../errors.ts';
 import type { Admission } from './admission.ts';
 import { admitPodPriority } from './priority-admission.ts';
-import { decodeObject, encodeObject, objectKey } from './codec.ts';
+import { decodeObject, objectKey, rememberWritten, storedJson } from './codec.ts';
 import { generateNameSuffix, jsonEqual, meta, newUid, specOf, timestamp } from './object-meta.ts';
 import type { WatchCache } from './watch-cache.ts';
 import { NO_HOOK_RESULT, type WriteHooks, type WriteHooksFor } from './write-hooks.ts';
@@ -173,13 +173,15 @@ export class ResourceStore {
         const errors = this.deps.admission.validateCreate(this.type, obj);
         if (errors.length > 0) throw this.#invalid(obj, errors);
         if (ctx.dryRun) return obj;
+        const json = storedJson(this.toStorage(obj));
         const revision = await this.deps.store.create(
           this.key(namespace, m.name!),
-          encodeObject(this.toStorage(obj)),
+          Buffer.from(json),
           ttlOf(this.type, obj),
         );
         committed = true;
         m.resourceVersion = String(revision);
+        if (!this.type.conversion) rememberWritten(obj, json, revision);
         return obj;
       } catch (err) {
         if (isStoreError(err, 'KeyExists')) {
@@ -367,9 +369,10 @@ export class ResourceStore {
       }
     }
     try {
+      const json = storedJson(this.toStorage(next));
       const written = await this.deps.store.update(
         key,
-        encodeObject(this.toStorage(next)),
+        Buffer.from(json),
         modRevision,
         ttlOf(this.type, next),
       );
@@ -377,6 +380,7 @@ export class ResourceStore {
       // between the served and the stored form.
       if (this.type.conversion) return this.view(decodeObject(written));
       meta(next).resourceVersion = String(written.modRevision);
+      rememberWritten(next, json, written.modRevision);
       return next;
     } catch (err) {
       if (isStoreError(err, 'Conflict')) return 'retry';

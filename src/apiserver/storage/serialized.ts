@@ -11,6 +11,11 @@ export function rememberJson(obj: KubeObject, json: string): void {
   memo.set(obj, json);
 }
 
+/** The JSON recorded for `obj`, or a fresh serialization (not recorded). */
+export function knownJsonOf(obj: object): string {
+  return memo.get(obj) ?? JSON.stringify(obj);
+}
+
 export function jsonOf(obj: KubeObject): string {
   let json = memo.get(obj);
   if (json === undefined) {
