@@ -20,14 +20,45 @@ export function storedJson(obj: KubeObject): string {
   return JSON.stringify(obj);
 }
 
+// What a writer of this process stored, by the very Buffer it handed the store: the watch
+// cache takes the writer's object when that write's event comes back, instead of parsing
+// the JSON the writer has just produced. Events from elsewhere (another API server on the
+// same etcd) carry other Buffers and are decoded.
+const written = new WeakMap<Buffer, { obj: KubeObject; json: string }>();
+
 /**
- * Records, for the object a writer just stored as `json` at `revision` (resourceVersion
- * set), its JSON for the wire, so that the answer to the writer is not serialized again.
- * The object must not change afterwards.
+ * The value to store for `obj`, which its writer hands over: from the moment it is
+ * stored it may be shared with the watch cache and must not change (it is frozen, its
+ * metadata too, when the cache takes it).
  */
-export function rememberWritten(obj: KubeObject, json: string, revision: number): void {
-  const wire = withResourceVersion(json, String(revision));
+export function encodeWritten(obj: KubeObject): { value: Buffer; json: string } {
+  const json = storedJson(obj);
+  const value = Buffer.from(json);
+  written.set(value, { obj, json });
+  return { value, json };
+}
+
+/**
+ * After its write: the object gets its resourceVersion (unless the watch cache, taking
+ * it, already set it) and its JSON for the wire, so that the answer to the writer is
+ * not serialized again.
+ */
+export function settleWritten(obj: KubeObject, json: string, revision: number): void {
+  const resourceVersion = String(revision);
+  const meta = (obj.metadata ??= {});
+  if (meta.resourceVersion !== resourceVersion) meta.resourceVersion = resourceVersion;
+  const wire = withResourceVersion(json, resourceVersion);
   if (wire !== undefined) rememberJson(obj, wire);
+}
+
+/** The writer's object for a write event of this process, set as the cache holds it. */
+function takeWritten(kv: KeyValue): KubeObject | undefined {
+  const w = written.get(kv.value);
+  if (!w) return undefined;
+  written.delete(kv.value);
+  settleWritten(w.obj, w.json, kv.modRevision);
+  Object.freeze(w.obj.metadata);
+  return Object.freeze(w.obj);
 }
 
 export function decodeObject(kv: KeyValue): KubeObject {
@@ -40,7 +71,7 @@ export function decodeObject(kv: KeyValue): KubeObject {
  * of a second serialization of the object.
  */
 export function decodeCachedObject(kv: KeyValue): KubeObject {
-  return decode(kv, true);
+  return takeWritten(kv) ?? decode(kv, true);
 }
 
 function decode(kv: KeyValue, remember: boolean): KubeObject {

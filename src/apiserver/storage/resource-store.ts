@@ -12,7 +12,7 @@ import {
 } from '../errors.ts';
 import type { Admission } from './admission.ts';
 import { admitPodPriority } from './priority-admission.ts';
-import { decodeObject, objectKey, rememberWritten, storedJson } from './codec.ts';
+import { decodeObject, encodeObject, encodeWritten, objectKey, settleWritten } from './codec.ts';
 import { generateNameSuffix, jsonEqual, meta, newUid, specOf, timestamp } from './object-meta.ts';
 import type { WatchCache } from './watch-cache.ts';
 import { NO_HOOK_RESULT, type WriteHooks, type WriteHooksFor } from './write-hooks.ts';
@@ -173,15 +173,24 @@ export class ResourceStore {
         const errors = this.deps.admission.validateCreate(this.type, obj);
         if (errors.length > 0) throw this.#invalid(obj, errors);
         if (ctx.dryRun) return obj;
-        const json = storedJson(this.toStorage(obj));
+        if (this.type.conversion) {
+          const revision = await this.deps.store.create(
+            this.key(namespace, m.name!),
+            encodeObject(this.type.conversion.toStorage(obj)),
+            ttlOf(this.type, obj),
+          );
+          committed = true;
+          m.resourceVersion = String(revision);
+          return obj;
+        }
+        const { value, json } = encodeWritten(obj);
         const revision = await this.deps.store.create(
           this.key(namespace, m.name!),
-          Buffer.from(json),
+          value,
           ttlOf(this.type, obj),
         );
         committed = true;
-        m.resourceVersion = String(revision);
-        if (!this.type.conversion) rememberWritten(obj, json, revision);
+        settleWritten(obj, json, revision);
         return obj;
       } catch (err) {
         if (isStoreError(err, 'KeyExists')) {
@@ -369,18 +378,19 @@ export class ResourceStore {
       }
     }
     try {
-      const json = storedJson(this.toStorage(next));
-      const written = await this.deps.store.update(
-        key,
-        Buffer.from(json),
-        modRevision,
-        ttlOf(this.type, next),
-      );
-      // What was just encoded is what decoding it would give, unless a conversion sits
-      // between the served and the stored form.
-      if (this.type.conversion) return this.view(decodeObject(written));
-      meta(next).resourceVersion = String(written.modRevision);
-      rememberWritten(next, json, written.modRevision);
+      if (this.type.conversion) {
+        const written = await this.deps.store.update(
+          key,
+          encodeObject(this.type.conversion.toStorage(next)),
+          modRevision,
+          ttlOf(this.type, next),
+        );
+        return this.view(decodeObject(written));
+      }
+      // What was just encoded is what decoding it would give: the object itself.
+      const { value, json } = encodeWritten(next);
+      const written = await this.deps.store.update(key, value, modRevision, ttlOf(this.type, next));
+      settleWritten(next, json, written.modRevision);
       return next;
     } catch (err) {
       if (isStoreError(err, 'Conflict')) return 'retry';
