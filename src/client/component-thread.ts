@@ -1,5 +1,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { runWhileLeading } from './leader-election.ts';
 import { stderrLogger } from './logger.ts';
+import { RestClient } from './rest-client.ts';
 
 // A component of the control plane (scheduler, controller manager) on a thread of its own,
 // as kube-scheduler and kube-controller-manager are processes of their own: each is only a
@@ -55,15 +57,37 @@ export function componentThreadRole(moduleUrl: string): string | undefined {
   return data?.entry === moduleUrl ? data.role : undefined;
 }
 
-/** The options the thread was started with. */
-export function componentThreadData<T>(): T {
-  return workerData as T;
+/** How a component thread reaches the API server: part of every thread's options. */
+export interface ComponentConnection {
+  server: string;
+  token: string;
+  caPem: string;
+  /** The API server's local socket, when the component runs in its process. */
+  socketPath?: string;
 }
 
-/** The thread's body: runs what `start` starts until the main thread says stop. */
-export async function serveComponentThread(start: () => () => Promise<void>): Promise<void> {
-  const stop = start();
+/**
+ * The thread's body: a client of the API server, named `role`, runs `component` while it
+ * holds the Lease `role` in kube-system, until the main thread says stop. `opts` are the
+ * options the thread was started with.
+ */
+export async function serveComponentThread<T extends ComponentConnection>(
+  role: string,
+  component: (client: RestClient, opts: T, leading: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const opts = workerData as T;
+  const client = new RestClient({
+    server: opts.server,
+    token: opts.token,
+    caPem: opts.caPem,
+    userAgent: role,
+    ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+  });
+  const stop = runWhileLeading(client, role, stderrLogger, (leading) =>
+    component(client, opts, leading),
+  );
   await new Promise<void>((resolve) => parentPort!.once('message', () => resolve()));
   await stop();
+  client.close();
   parentPort!.close();
 }

@@ -54,10 +54,10 @@ export {
 export { realClock, FakeClock, type Clock } from './clock.ts';
 export { stderrLogger, type Logger } from './logger.ts';
 export {
-  componentThreadData,
   componentThreadRole,
   serveComponentThread,
   startComponentThread,
+  type ComponentConnection,
   type ComponentThread,
 } from './component-thread.ts';
 export { EventRecorder } from './event-recorder.ts';

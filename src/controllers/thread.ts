@@ -1,12 +1,10 @@
 import { builtinRegistry } from '../api/index.ts';
 import {
-  componentThreadData,
   componentThreadRole,
-  RestClient,
-  runWhileLeading,
   serveComponentThread,
   startComponentThread,
   stderrLogger,
+  type ComponentConnection,
   type ComponentThread,
 } from '../client/index.ts';
 import { runControllers } from './index.ts';
@@ -16,12 +14,7 @@ import { runControllers } from './index.ts';
 // react to each one; on the API server's thread that work would take turns with serving
 // requests.
 
-export interface ControllersThreadOptions {
-  server: string;
-  token: string;
-  caPem: string;
-  /** The API server's local socket, when the controllers run in its process. */
-  socketPath?: string;
+export interface ControllersThreadOptions extends ComponentConnection {
   /** --node-monitor-grace-period, in seconds. */
   nodeMonitorGracePeriodSeconds?: number;
 }
@@ -34,34 +27,18 @@ export function startControllersThread(opts: ControllersThreadOptions): Componen
 
 /** The thread's body: run the controllers while holding their lease, until told to stop. */
 export function controllersThreadMain(): Promise<void> {
-  const opts = componentThreadData<ControllersThreadOptions>();
-  return serveComponentThread(() => {
-    const client = new RestClient({
-      server: opts.server,
-      token: opts.token,
-      caPem: opts.caPem,
-      userAgent: ROLE,
-      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
-    });
+  return serveComponentThread<ControllersThreadOptions>(ROLE, (client, opts, leading) => {
     const grace = opts.nodeMonitorGracePeriodSeconds;
-    const stop = runWhileLeading(client, ROLE, stderrLogger, (leading) =>
-      runControllers(
-        {
-          client,
-          registry: builtinRegistry(),
-          caPem: opts.caPem,
-          log: stderrLogger,
-          ...(grace !== undefined
-            ? { nodeLifecycle: { nodeMonitorGracePeriodSeconds: grace } }
-            : {}),
-        },
-        leading,
-      ),
+    return runControllers(
+      {
+        client,
+        registry: builtinRegistry(),
+        caPem: opts.caPem,
+        log: stderrLogger,
+        ...(grace !== undefined ? { nodeLifecycle: { nodeMonitorGracePeriodSeconds: grace } } : {}),
+      },
+      leading,
     );
-    return async () => {
-      await stop();
-      client.close();
-    };
   });
 }
 

@@ -1,11 +1,9 @@
 import {
-  componentThreadData,
   componentThreadRole,
-  RestClient,
-  runWhileLeading,
   serveComponentThread,
   startComponentThread,
   stderrLogger,
+  type ComponentConnection,
   type ComponentThread,
 } from '../client/index.ts';
 import { runScheduler } from './index.ts';
@@ -13,13 +11,8 @@ import { runScheduler } from './index.ts';
 // The scheduler on a thread of its own (see client/component-thread.ts), holding the
 // scheduler's lease while it runs.
 
-export interface SchedulerThreadOptions {
-  server: string;
-  token: string;
-  caPem: string;
+export interface SchedulerThreadOptions extends ComponentConnection {
   host: string;
-  /** The API server's local socket, when the scheduler runs in its process. */
-  socketPath?: string;
 }
 
 const ROLE = 'wharf-scheduler';
@@ -30,22 +23,8 @@ export function startSchedulerThread(opts: SchedulerThreadOptions): ComponentThr
 
 /** The thread's body: run the scheduler while holding its lease, until told to stop. */
 export function schedulerThreadMain(): Promise<void> {
-  const opts = componentThreadData<SchedulerThreadOptions>();
-  return serveComponentThread(() => {
-    const client = new RestClient({
-      server: opts.server,
-      token: opts.token,
-      caPem: opts.caPem,
-      userAgent: ROLE,
-      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
-    });
-    const stop = runWhileLeading(client, ROLE, stderrLogger, async (leading) => {
-      await runScheduler(client, stderrLogger, opts.host, leading);
-    });
-    return async () => {
-      await stop();
-      client.close();
-    };
+  return serveComponentThread<SchedulerThreadOptions>(ROLE, async (client, opts, leading) => {
+    await runScheduler(client, stderrLogger, opts.host, leading);
   });
 }
 
