@@ -81,7 +81,10 @@ describe('docker driver', { skip }, () => {
   });
 
   async function runToExit(sandboxId: string, container: ContainerSpec) {
-    const id = await driver.createContainer(sandboxId, container);
+    return startToExit(await driver.createContainer(sandboxId, container));
+  }
+
+  async function startToExit(id: string) {
     const exited = new Promise<ContainerStatus>((resolve) => exits.set(id, resolve));
     await driver.startContainer(id);
     const status = await exited;
@@ -184,5 +187,32 @@ describe('docker driver', { skip }, () => {
     assert.ok(Date.now() - started < 1_500, 'the pause process ended on SIGTERM, unkilled');
     assert.equal((await docker.getContainer(sandbox.id).inspect()).State.ExitCode, 0);
     await driver.stopSandbox(sandbox.id); // idempotent
+  });
+
+  it('makes the pause image again when it went away after the driver checked it', async () => {
+    const first = await newSandbox();
+    // Untagged under the driver's feet (the running sandbox keeps its layers).
+    await docker.getImage(PAUSE_IMAGE).remove({ force: true });
+    const second = await newSandbox();
+    assert.equal(second.state, 'ready');
+    assert.ok((await docker.getImage(PAUSE_IMAGE).inspect()).Id);
+    for (const sandbox of [first, second]) await driver.removeSandbox(sandbox.id);
+  });
+
+  it('gives a container the hostname of its sandbox, also one it did not start itself', async () => {
+    const sandbox = await newSandbox();
+    // A second driver on the same instance, as after an agent restart: it must look it up.
+    const restarted = await createDockerDriver({ instance });
+    try {
+      const command = { command: ['hostname'] };
+      const known = await driver.createContainer(sandbox.id, spec(sandbox, command));
+      const looked = await restarted.createContainer(sandbox.id, spec(sandbox, command));
+      for (const id of [known, looked]) {
+        assert.equal((await startToExit(id)).output.trim(), 'web-0');
+      }
+    } finally {
+      await restarted.close();
+      await driver.removeSandbox(sandbox.id);
+    }
   });
 });

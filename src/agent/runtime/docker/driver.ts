@@ -35,7 +35,7 @@ import { containerLogs } from './logs.ts';
 import { DEFAULT_NETWORK, ensureNetwork, type PodGateway, type PodNetwork } from './network.ts';
 import { ensurePauseImage } from './pause.ts';
 import { engineCall, InstanceObjects } from './objects.ts';
-import { sandboxStatus, statusFromDieEvent } from './status.ts';
+import { inspectedSandboxStatus, sandboxStatus, statusFromDieEvent } from './status.ts';
 
 // The docker runtime: a pod is a pause container holding the network (and IPC)
 // namespace on a user-defined bridge, plus one engine container per container spec that
@@ -99,6 +99,14 @@ class DockerDriver implements RuntimeDriver {
   readonly #listeners = new Set<(status: ContainerStatus) => void>();
   readonly #objects: InstanceObjects;
   readonly #events: DieEventWatcher;
+  /**
+   * What a container joining a sandbox needs of it, for the sandboxes this driver started:
+   * a pod's containers are created right after its sandbox, and an inspect each time
+   * would queue behind every other pod's calls in the engine.
+   */
+  readonly #sandboxes = new Map<string, { id: string; hostname: string }>();
+  /** The pause image, once made sure of: every sandbox needs it, so it is checked once. */
+  #pauseImage: Promise<string> | undefined;
 
   constructor(
     docker: Docker,
@@ -152,22 +160,26 @@ class DockerDriver implements RuntimeDriver {
 
   async runSandbox(spec: SandboxSpec): Promise<SandboxStatus> {
     const pod = `${spec.namespace}/${spec.podName}`;
-    const image = await engineCall('preparing the pause image', () =>
-      ensurePauseImage(this.#docker),
-    );
-    const body = sandboxCreateOptions(spec, {
-      instance: this.#instance,
-      network: this.#network.name,
-      image,
-    });
-    let container: Docker.Container;
-    try {
-      container = await this.#docker.createContainer(body);
-    } catch (err) {
-      throw new RuntimeError(
-        'CreateContainer',
-        `creating the sandbox of ${pod}: ${engineMessage(err)}`,
-      );
+    let container: Docker.Container | undefined;
+    for (let attempt = 1; !container; attempt++) {
+      const body = sandboxCreateOptions(spec, {
+        instance: this.#instance,
+        network: this.#network.name,
+        image: await this.#ensurePauseImage(),
+      });
+      try {
+        container = await this.#docker.createContainer(body);
+      } catch (err) {
+        // The pause image was there when this driver last looked: someone removed it since.
+        if (statusCode(err) === 404 && attempt === 1) {
+          this.#pauseImage = undefined;
+          continue;
+        }
+        throw new RuntimeError(
+          'CreateContainer',
+          `creating the sandbox of ${pod}: ${engineMessage(err)}`,
+        );
+      }
     }
     try {
       await container.start();
@@ -178,9 +190,10 @@ class DockerDriver implements RuntimeDriver {
         `starting the sandbox of ${pod}: ${engineMessage(err)}`,
       );
     }
-    const [item] = await this.#objects.list(KIND_SANDBOX, { id: container.id });
-    if (!item) throw new RuntimeError('NotFound', `the sandbox of ${pod} vanished`);
-    return sandboxStatus(item, this.#network.name);
+    const info = await this.#objects.inspect(container.id, KIND_SANDBOX);
+    if (!info) throw new RuntimeError('NotFound', `the sandbox of ${pod} vanished`);
+    this.#sandboxes.set(info.Id, { id: info.Id, hostname: info.Config.Hostname });
+    return inspectedSandboxStatus(info, this.#network.name);
   }
 
   async stopSandbox(id: string): Promise<void> {
@@ -188,6 +201,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async removeSandbox(id: string): Promise<void> {
+    this.#sandboxes.delete(id);
     if (!(await this.#objects.inspect(id, KIND_SANDBOX))) return;
     const label = `${RuntimeLabels.sandbox}=${id}`;
     for (const c of await this.#objects.list(KIND_CONTAINER, { label })) {
@@ -202,18 +216,34 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async createContainer(sandboxId: string, spec: ContainerSpec): Promise<string> {
-    const sandbox = await this.#objects.inspect(sandboxId, KIND_SANDBOX);
-    if (!sandbox) throw new RuntimeError('NotFound', `sandbox ${sandboxId} not found`);
-    const body = containerCreateOptions(
-      spec,
-      { id: sandbox.Id, hostname: sandbox.Config.Hostname },
-      { instance: this.#instance, image: formatImage(parseImage(spec.image)) },
-    );
+    const sandbox = this.#sandboxes.get(sandboxId) ?? (await this.#sandboxOf(sandboxId));
+    const body = containerCreateOptions(spec, sandbox, {
+      instance: this.#instance,
+      image: formatImage(parseImage(spec.image)),
+    });
     try {
       return (await this.#docker.createContainer(body)).id;
     } catch (err) {
       throw new RuntimeError('CreateContainer', engineMessage(err), { cause: err });
     }
+  }
+
+  async #ensurePauseImage(): Promise<string> {
+    this.#pauseImage ??= engineCall('preparing the pause image', () =>
+      ensurePauseImage(this.#docker),
+    );
+    try {
+      return await this.#pauseImage;
+    } catch (err) {
+      this.#pauseImage = undefined;
+      throw err;
+    }
+  }
+
+  async #sandboxOf(id: string): Promise<{ id: string; hostname: string }> {
+    const sandbox = await this.#objects.inspect(id, KIND_SANDBOX);
+    if (!sandbox) throw new RuntimeError('NotFound', `sandbox ${id} not found`);
+    return { id: sandbox.Id, hostname: sandbox.Config.Hostname };
   }
 
   /** Not checked for ownership: ids to start come from this driver's create. */

@@ -88,6 +88,24 @@ export function statusFromDieEvent(
 }
 
 /** A sandbox from the engine's container list (`GET /containers/json`). */
+/** sandboxStatus from an inspect of one sandbox, which is cheaper for the engine than a list. */
+export function inspectedSandboxStatus(
+  info: Docker.ContainerInspectInfo,
+  network: string,
+): SandboxStatus {
+  const labels = info.Config.Labels ?? {};
+  const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress;
+  return {
+    id: info.Id,
+    podUid: labels[RuntimeLabels.podUid] ?? '',
+    podName: labels[RuntimeLabels.podName] ?? '',
+    namespace: labels[RuntimeLabels.namespace] ?? '',
+    state: info.State.Running ? 'ready' : 'notready',
+    ips: ip ? [ip] : [],
+    createdAt: new Date(info.Created),
+  };
+}
+
 export function sandboxStatus(item: Docker.ContainerInfo, network: string): SandboxStatus {
   const labels = item.Labels ?? {};
   const ip = item.NetworkSettings?.Networks?.[network]?.IPAddress;
