@@ -24,6 +24,11 @@ export interface PodRecord {
   lastStatus?: string;
   /** Everything is stopped (terminal or terminating pod). */
   stopped: boolean;
+  /**
+   * Image checks begun while the sandbox was being made, by `<policy> <image>`: the first
+   * start of a container takes its check from here instead of asking the runtime again.
+   */
+  imageChecks?: Map<string, Promise<string>>;
 }
 
 export function newPodRecord(pod: Pod, now: string): PodRecord {

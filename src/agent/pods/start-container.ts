@@ -59,6 +59,34 @@ function bytes(q: string | undefined): number | undefined {
   return parsed ? Number(quantityValue(parsed)) : undefined;
 }
 
+/** The container's imagePullPolicy, defaulted as the API server does. */
+export function pullPolicyOf(container: Container): ImagePullPolicy {
+  const image = container.image ?? '';
+  return (container.imagePullPolicy ??
+    (image.endsWith(':latest') || !image.includes(':')
+      ? 'Always'
+      : 'IfNotPresent')) as ImagePullPolicy;
+}
+
+/**
+ * While a new sandbox is made, the runtime can already say whether the images that need
+ * no pull are there (IfNotPresent, Never): the pod's first container starts without that
+ * wait. Pulls (Always) stay where they are, after the sandbox, as the kubelet orders them.
+ */
+export function beginImageChecks(runtime: RuntimeDriver, record: PodRecord): void {
+  const checks = new Map<string, Promise<string>>();
+  const pod = record.pod;
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    const policy = pullPolicyOf(c);
+    const key = `${policy} ${c.image ?? ''}`;
+    if (policy === 'Always' || checks.has(key)) continue;
+    const check = runtime.ensureImage(c.image ?? '', policy);
+    check.catch(() => {}); // answered where the container starts
+    checks.set(key, check);
+  }
+  record.imageChecks = checks;
+}
+
 /** Starts `container` of the record's pod; returns when it runs or its waiting reason is set. */
 export async function startContainer(
   deps: StartDeps,
@@ -68,10 +96,7 @@ export async function startContainer(
   const { pod } = record;
   const name = container.name;
   const image = container.image ?? '';
-  const policy = (container.imagePullPolicy ??
-    (image.endsWith(':latest') || !image.includes(':')
-      ? 'Always'
-      : 'IfNotPresent')) as ImagePullPolicy;
+  const policy = pullPolicyOf(container);
   const pullKey = `${record.uid}/${name}/pull`;
   const waiting = (reason: string, message?: string) =>
     record.waiting.set(name, { reason, ...(message ? { message } : {}) });
@@ -80,7 +105,10 @@ export async function startContainer(
   try {
     if (policy === 'Always') deps.events.normal(pod, 'Pulling', `Pulling image "${image}"`, name);
     const started = Date.now();
-    imageRef = await deps.runtime.ensureImage(image, policy);
+    const checkKey = `${policy} ${image}`;
+    const checked = record.imageChecks?.get(checkKey);
+    record.imageChecks?.delete(checkKey);
+    imageRef = await (checked ?? deps.runtime.ensureImage(image, policy));
     deps.pullBackoff.forget(pullKey);
     deps.events.normal(
       pod,

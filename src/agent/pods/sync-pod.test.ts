@@ -80,11 +80,28 @@ describe('PodSyncer', () => {
     const { runtime, syncer, clock } = setup();
     const record = newPodRecord(pod({}), '2026-01-01T00:00:00Z');
     await syncer.sync(record);
-    assert.deepEqual(runtime.calls, ['sandbox web', 'pull app:v1', 'create main', 'start main']);
+    // An image that needs no pull (IfNotPresent) is checked while the sandbox is made.
+    assert.deepEqual(runtime.calls, ['pull app:v1', 'sandbox web', 'create main', 'start main']);
     const status = statusOf(record, clock);
     assert.equal(status.phase, 'Running');
     assert.equal(status.podIP, record.sandbox!.ips[0]);
     assert.equal(status.containerStatuses![0]!.state!.running !== undefined, true);
+  });
+
+  it('pulls an image of policy Always after the sandbox, once per container start', async () => {
+    const { runtime, syncer } = setup();
+    const record = newPodRecord(
+      pod({
+        containers: [
+          { name: 'main', image: 'app:v1', imagePullPolicy: 'Always' },
+          { name: 'side', image: 'app:v1' },
+        ],
+      }),
+      '2026-01-01T00:00:00Z',
+    );
+    await syncer.sync(record);
+    assert.deepEqual(runtime.calls.slice(0, 3), ['pull app:v1', 'sandbox web', 'pull app:v1']);
+    assert.equal(runtime.calls.filter((c) => c === 'pull app:v1').length, 2);
   });
 
   it('runs init containers one at a time before the app containers', async () => {

@@ -12,7 +12,12 @@ import {
   podLabel,
   type PodRecord,
 } from './pod-record.ts';
-import { startContainer, type PodConfig, type PodEvents } from './start-container.ts';
+import {
+  beginImageChecks,
+  startContainer,
+  type PodConfig,
+  type PodEvents,
+} from './start-container.ts';
 
 // One pass of the kubelet's syncPod for a pod that should run: volumes, sandbox, init
 // containers in order, then app containers, restarts under back-off, liveness kills and
@@ -106,6 +111,7 @@ export class PodSyncer {
         await deps.runtime.removeSandbox(record.sandbox.id);
         record.sandbox = undefined;
       }
+      beginImageChecks(deps.runtime, record);
       try {
         record.sandbox = await deps.runtime.runSandbox({
           podUid: record.uid,
