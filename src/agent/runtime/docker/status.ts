@@ -87,35 +87,47 @@ export function statusFromDieEvent(
   };
 }
 
-/** A sandbox from the engine's container list (`GET /containers/json`). */
-/** sandboxStatus from an inspect of one sandbox, which is cheaper for the engine than a list. */
+interface SandboxFacts {
+  id: string;
+  labels: Record<string, string>;
+  running: boolean;
+  ip: string | undefined;
+  createdAt: Date;
+}
+
+function sandboxOf(f: SandboxFacts): SandboxStatus {
+  return {
+    id: f.id,
+    podUid: f.labels[RuntimeLabels.podUid] ?? '',
+    podName: f.labels[RuntimeLabels.podName] ?? '',
+    namespace: f.labels[RuntimeLabels.namespace] ?? '',
+    state: f.running ? 'ready' : 'notready',
+    ips: f.ip ? [f.ip] : [],
+    createdAt: f.createdAt,
+  };
+}
+
+/** A sandbox from an inspect of it, which is cheaper for the engine than a list. */
 export function inspectedSandboxStatus(
   info: Docker.ContainerInspectInfo,
   network: string,
 ): SandboxStatus {
-  const labels = info.Config.Labels ?? {};
-  const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress;
-  return {
+  return sandboxOf({
     id: info.Id,
-    podUid: labels[RuntimeLabels.podUid] ?? '',
-    podName: labels[RuntimeLabels.podName] ?? '',
-    namespace: labels[RuntimeLabels.namespace] ?? '',
-    state: info.State.Running ? 'ready' : 'notready',
-    ips: ip ? [ip] : [],
+    labels: info.Config.Labels ?? {},
+    running: info.State.Running,
+    ip: info.NetworkSettings?.Networks?.[network]?.IPAddress,
     createdAt: new Date(info.Created),
-  };
+  });
 }
 
+/** A sandbox from the engine's container list (`GET /containers/json`). */
 export function sandboxStatus(item: Docker.ContainerInfo, network: string): SandboxStatus {
-  const labels = item.Labels ?? {};
-  const ip = item.NetworkSettings?.Networks?.[network]?.IPAddress;
-  return {
+  return sandboxOf({
     id: item.Id,
-    podUid: labels[RuntimeLabels.podUid] ?? '',
-    podName: labels[RuntimeLabels.podName] ?? '',
-    namespace: labels[RuntimeLabels.namespace] ?? '',
-    state: item.State === 'running' ? 'ready' : 'notready',
-    ips: ip ? [ip] : [],
+    labels: item.Labels ?? {},
+    running: item.State === 'running',
+    ip: item.NetworkSettings?.Networks?.[network]?.IPAddress,
     createdAt: new Date(item.Created * 1000),
-  };
+  });
 }
