@@ -307,6 +307,30 @@ describe('EventRecorder failures', () => {
     assert.equal(api.stored.size, 1004);
   });
 
+  it('drops before correlating: a dropped event is not counted as seen', async () => {
+    const { api, recorder } = setUp();
+    const podNamed = (i: number) => ({
+      ...POD,
+      metadata: { ...POD.metadata, name: `p${i}`, uid: `u${i}` },
+    });
+    api.hold();
+    for (let i = 0; i < 1004; i++) recorder.event(podNamed(i), 'Normal', 'Scheduled', 'assigned');
+    recorder.event(podNamed(9999), 'Normal', 'Started', 'once');
+    assert.equal(recorder.dropped, 1, '4 in flight, 1000 queued');
+    api.release();
+    await recorder.flush();
+    recorder.event(podNamed(9999), 'Normal', 'Started', 'once');
+    await recorder.flush();
+    const written = [...api.stored.values()].filter(
+      (e) => (e.involvedObject as { name?: string }).name === 'p9999',
+    );
+    assert.deepEqual(
+      written.map((e) => e.count),
+      [1],
+      'written as a first occurrence',
+    );
+  });
+
   it('close() drops what is queued, abandons retries and ignores later events', async () => {
     const { api, recorder } = setUp();
     api.fail.push(networkError());

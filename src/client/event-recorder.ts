@@ -112,6 +112,12 @@ export class EventRecorder {
     fieldPath?: string,
   ): void {
     if (this.#closed.signal.aborted) return;
+    // Dropped before correlation, as client-go drops at its broadcaster's full channel:
+    // an event that is not written is not counted either.
+    if (this.#pending.size >= QUEUE_LIMIT) {
+      this.dropped++;
+      return;
+    }
     const m = obj.metadata ?? {};
     const now = rfc3339(this.#clock.now());
     const correlation = this.#correlator.correlate({
@@ -142,12 +148,7 @@ export class EventRecorder {
     });
     if (correlation.skip) return;
     const { event } = correlation;
-    const name = event.metadata.name;
-    if (!this.#pending.has(name) && this.#pending.size >= QUEUE_LIMIT) {
-      this.dropped++;
-      return;
-    }
-    this.#pending.set(name, event);
+    this.#pending.set(event.metadata.name, event);
     this.#pump();
   }
 
