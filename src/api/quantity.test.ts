@@ -8,6 +8,7 @@ import {
   formatQuantity,
   milliValue,
   parseQuantity,
+  QuantityError,
   roundUpQuantity,
   type QuantityFormat,
 } from './quantity.ts';
@@ -225,5 +226,21 @@ describe('quantity arithmetic', () => {
     assert.equal(milliValue(parseQuantity('1.0001')), 1001n);
     assert.equal(milliValue(parseQuantity('2Ki')), 2048000n);
     assert.equal(parseQuantity('1').nanos, N);
+  });
+});
+
+describe('parseQuantity shares what it parsed', () => {
+  it('answers the same text with the same frozen Quantity', () => {
+    const a = parseQuantity('250m');
+    assert.equal(parseQuantity('250m'), a);
+    assert.ok(Object.isFrozen(a));
+    assert.throws(() => {
+      (a as { nanos: bigint }).nanos = 1n;
+    }, TypeError);
+    assert.equal(parseQuantity('250m').nanos, 250_000_000n);
+  });
+
+  it('still refuses a bad text every time', () => {
+    for (let i = 0; i < 2; i++) assert.throws(() => parseQuantity('12x'), QuantityError);
   });
 });

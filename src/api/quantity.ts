@@ -108,8 +108,24 @@ function divAway(a: bigint, b: bigint): bigint {
   return q * b === a ? q : a < 0n ? q - 1n : q + 1n;
 }
 
+// Every pod is defaulted, validated and scheduled with the same few strings ('100m',
+// '128Mi'), and parsing is BigInt arithmetic: parsed quantities are remembered by their
+// text, up to a bound, and shared (frozen).
+const MEMO_LIMIT = 4096;
+const memo = new Map<string, Quantity>();
+
 /** ParseQuantity; throws QuantityError with apimachinery's message. */
 export function parseQuantity(str: string): Quantity {
+  let q = memo.get(str);
+  if (q === undefined) {
+    q = Object.freeze(parse(str));
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(str, q);
+  }
+  return q;
+}
+
+function parse(str: string): Quantity {
   if (str.length === 0) throw new QuantityError(ERR_FORMAT_WRONG);
   if (str === '0') return { nanos: 0n, format: 'DecimalSI' };
   const { positive, num, denom, suffix } = scan(str);
