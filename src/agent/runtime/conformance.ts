@@ -231,7 +231,7 @@ export function runRuntimeConformance(options: RuntimeConformanceOptions): void 
       assert.equal(text(await readLogs(id)), 'web-0\n');
     });
 
-    it('mounts a host directory at the container path, or refuses it clearly', async () => {
+    it('mounts a host directory at the container path (read-only here), or refuses it clearly', async () => {
       const dir = join(scratch, `vol-${randomUUID().slice(0, 6)}`);
       await import('node:fs/promises').then((fs) => fs.mkdir(dir));
       await writeFile(join(dir, 'greeting'), 'from the volume\n');
@@ -247,9 +247,16 @@ export function runRuntimeConformance(options: RuntimeConformanceOptions): void 
         );
         return;
       }
-      const { id } = await run('cat /etc/wharf-test/greeting', { mounts });
+      const { id } = await run(
+        'cat /etc/wharf-test/greeting; touch /etc/wharf-test/x 2>/dev/null || echo read-only',
+        { mounts },
+      );
       const status = await waitExit(id);
-      assert.equal(text(await readLogs(id)), 'from the volume\n', `exit ${status.exitCode}`);
+      assert.equal(
+        text(await readLogs(id)),
+        'from the volume\nread-only\n',
+        `exit ${status.exitCode}`,
+      );
     });
 
     it('stops a container with SIGTERM and lets its handler finish', async () => {

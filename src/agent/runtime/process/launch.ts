@@ -110,15 +110,12 @@ function shimScript(tools: HostTools, record: ContainerRecord, dir: string): str
     joinCgroupsScript(record),
   ];
   for (const m of record.mounts) {
-    const what = `${m.hostPath} at ${m.containerPath}`;
-    lines.push(
-      `out=$(${q(tools.mount!)} --bind -- ${q(m.hostPath)} ${q(m.containerPath)} 2>&1) || fail ${q(`cannot mount ${what}: `)}"$out"`,
-    );
-    if (m.readOnly) {
-      lines.push(
-        `out=$(${q(tools.mount!)} -o remount,bind,ro -- ${q(m.containerPath)} 2>&1) || fail ${q(`cannot make ${what} read-only: `)}"$out"`,
-      );
-    }
+    // One `mount` for a read-only bind too: util-linux (≥ 2.27) binds, then remounts the
+    // bind read-only itself.
+    const ro = m.readOnly ? ['-o', 'ro'] : [];
+    const what = `${m.hostPath} at ${m.containerPath}${m.readOnly ? ' read-only' : ''}`;
+    const args = [tools.mount!, '--bind', ...ro, '--', m.hostPath, m.containerPath].map(q);
+    lines.push(`out=$(${args.join(' ')} 2>&1) || fail ${q(`cannot mount ${what}: `)}"$out"`);
   }
   lines.push(
     `cd -- ${q(workingDir)} 2>/dev/null || fail ${q(`cannot change to the working directory ${workingDir}`)}`,
