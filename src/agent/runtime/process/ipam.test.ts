@@ -54,10 +54,39 @@ describe('pod address pool (host-local layout)', () => {
     assert.equal(await pool.allocate('g', 'eth0'), '10.1.2.3');
   });
 
+  it('replaces the cursor whole: a reader never finds it empty or cut', async () => {
+    const pool = new AddressPool('net-cursor', '10.1.3.0/24', root);
+    const file = join(pool.dir, 'last_reserved_ip.0');
+    let allocating = true;
+    const seen = new Set<string>();
+    const reading = (async () => {
+      while (allocating) {
+        seen.add(await readFile(file, 'utf8').catch(() => 'absent'));
+        await setTimeout(0);
+      }
+    })();
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => pool.allocate(`r${round}-${i}`, 'eth0')),
+      );
+    }
+    for (let i = 0; i < 100 && (await readFile(file, 'utf8')) !== '10.1.3.201'; i++) {
+      await setTimeout(10);
+    }
+    allocating = false;
+    await reading;
+    for (const text of seen) assert.match(text, /^(absent|10\.1\.3\.\d+)$/);
+    assert.equal(await readFile(file, 'utf8'), '10.1.3.201');
+    assert.ok(!(await readdir(pool.dir)).some((n) => n.endsWith('.next')), 'no file left over');
+  });
+
   it('continues after the last address host-local reserved, and skips what it holds', async () => {
     const dir = join(root, 'net-b');
     const pool = new AddressPool('net-b', '10.7.0.0/24', root);
     await pool.allocate('first', 'eth0'); // creates the directory: 10.7.0.2
+    // Its cursor is written in the background: host-local's write below must come after.
+    const cursor = () => readFile(join(dir, 'last_reserved_ip.0'), 'utf8').catch(() => '');
+    for (let i = 0; i < 100 && (await cursor()) !== '10.7.0.2'; i++) await setTimeout(10);
     await writeFile(join(dir, 'last_reserved_ip.0'), '10.7.0.40');
     await writeFile(join(dir, '10.7.0.41'), 'someone-else\r\neth0');
     const fresh = new AddressPool('net-b', '10.7.0.0/24', root);

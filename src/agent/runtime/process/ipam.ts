@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { mkdir, readdir, readFile, rm, writeFile } from './fs-calls.ts';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from './fs-calls.ts';
 
 // Pod addresses, kept exactly as the CNI host-local plugin keeps them, in its directory
 // (/var/lib/cni/networks/<network>): one file per address in use, named by the address,
@@ -56,6 +56,8 @@ export class AddressPool {
   /** Offset of the last address handed out (or found reserved); read from disk once. */
   #cursor?: Promise<number>;
   #last = 0;
+  /** The cursor as this pool last wrote it. */
+  #cursorWritten = '';
   #noted = Promise.resolve();
 
   constructor(networkName: string, subnet: string, root = HOST_LOCAL_DIR) {
@@ -79,11 +81,27 @@ export class AddressPool {
         const file = join(this.dir, LAST_RESERVED);
         const cursor = () => toAddress(base + this.#last);
         // Not waited for: the address is this pod's already.
-        this.#noted = this.#noted.then(() => writeFile(file, cursor()).catch(() => undefined));
+        this.#noted = this.#noted.then(() => this.#writeCursor(file, cursor()));
         return address;
       }
     }
     throw new Error(`no free address left in ${toAddress(base)}/${this.#subnet.prefix}`);
+  }
+
+  /**
+   * Replaces the cursor file whole (a new file renamed over it): a reader, or an agent
+   * starting after a crash, never finds it truncated. Unchanged values are not written.
+   */
+  async #writeCursor(file: string, value: string): Promise<void> {
+    if (value === this.#cursorWritten) return;
+    const next = `${file}.${process.pid}.next`;
+    try {
+      await writeFile(next, value);
+      await rename(next, file);
+      this.#cursorWritten = value;
+    } catch {
+      await rm(next, { force: true }).catch(() => undefined);
+    }
   }
 
   /** Releases the address if the container still holds it. Idempotent. */
