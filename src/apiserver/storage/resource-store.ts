@@ -81,6 +81,16 @@ export class ResourceStore {
     return this.type.conversion ? this.type.conversion.toStorage(obj) : obj;
   }
 
+  /**
+   * The stored bytes of `obj`. Without a conversion between the served and the stored
+   * form, the writer's object itself is what the store holds (encodeWritten), and `json`
+   * is its stored text.
+   */
+  #encode(obj: KubeObject): { value: Buffer; json?: string } {
+    const conversion = this.type.conversion;
+    return conversion ? { value: encodeObject(conversion.toStorage(obj)) } : encodeWritten(obj);
+  }
+
   get hooks(): WriteHooks | undefined {
     return this.deps.hooks?.(this.type);
   }
@@ -173,24 +183,12 @@ export class ResourceStore {
         const errors = this.deps.admission.validateCreate(this.type, obj);
         if (errors.length > 0) throw this.#invalid(obj, errors);
         if (ctx.dryRun) return obj;
-        if (this.type.conversion) {
-          const revision = await this.deps.store.create(
-            this.key(namespace, m.name!),
-            encodeObject(this.type.conversion.toStorage(obj)),
-            ttlOf(this.type, obj),
-          );
-          committed = true;
-          m.resourceVersion = String(revision);
-          return obj;
-        }
-        const { value, json } = encodeWritten(obj);
-        const revision = await this.deps.store.create(
-          this.key(namespace, m.name!),
-          value,
-          ttlOf(this.type, obj),
-        );
+        const { value, json } = this.#encode(obj);
+        const key = this.key(namespace, m.name!);
+        const revision = await this.deps.store.create(key, value, ttlOf(this.type, obj));
         committed = true;
-        settleWritten(obj, json, revision);
+        if (json === undefined) m.resourceVersion = String(revision);
+        else settleWritten(obj, json, revision);
         return obj;
       } catch (err) {
         if (isStoreError(err, 'KeyExists')) {
@@ -378,18 +376,10 @@ export class ResourceStore {
       }
     }
     try {
-      if (this.type.conversion) {
-        const written = await this.deps.store.update(
-          key,
-          encodeObject(this.type.conversion.toStorage(next)),
-          modRevision,
-          ttlOf(this.type, next),
-        );
-        return this.view(decodeObject(written));
-      }
-      // What was just encoded is what decoding it would give: the object itself.
-      const { value, json } = encodeWritten(next);
+      const { value, json } = this.#encode(next);
       const written = await this.deps.store.update(key, value, modRevision, ttlOf(this.type, next));
+      if (json === undefined) return this.view(decodeObject(written));
+      // What was just encoded is what decoding it would give: the object itself.
       settleWritten(next, json, written.modRevision);
       return next;
     } catch (err) {
