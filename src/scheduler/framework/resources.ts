@@ -13,46 +13,19 @@ export function emptyResources(): Resources {
   return { milliCPU: 0, memory: 0, ephemeralStorage: 0, pods: 0, scalar: {} };
 }
 
-// Quantities are parsed with BigInt arithmetic, and every pod is read several times (on
-// arrival, when assumed, when its binding is confirmed), nearly always with the same few
-// strings ('100m', '128Mi'): the numbers are remembered by string, up to a bound.
-const MEMO_LIMIT = 4096;
-const milliMemo = new Map<string, number>();
-const wholeMemo = new Map<string, number>();
+// parseQuantity remembers the strings it has parsed: the few that pods use ('100m',
+// '128Mi') are read again at every turn (arrival, assumption, confirmed binding) for free.
 
-function remembered(
-  memo: Map<string, number>,
-  v: unknown,
-  convert: (v: unknown) => number,
-): number {
-  if (typeof v !== 'string') return convert(v);
-  let n = memo.get(v);
-  if (n === undefined) {
-    n = convert(v);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(v, n);
-  }
-  return n;
-}
-
-function parseMilli(v: unknown): number {
+/** A quantity in thousandths (cpu in millicores); 0 when it does not parse. */
+export function milli(v: unknown): number {
   const q = tryParseQuantity(v);
   return q ? Number(milliValue(q)) : 0;
 }
 
-function parseWhole(v: unknown): number {
-  const q = tryParseQuantity(v);
-  return q ? Number(quantityValue(q)) : 0;
-}
-
-/** A quantity in thousandths (cpu in millicores); 0 when it does not parse. */
-export function milli(v: unknown): number {
-  return remembered(milliMemo, v, parseMilli);
-}
-
 /** A quantity as a whole number, rounded away from zero; 0 when it does not parse. */
 export function whole(v: unknown): number {
-  return remembered(wholeMemo, v, parseWhole);
+  const q = tryParseQuantity(v);
+  return q ? Number(quantityValue(q)) : 0;
 }
 
 export function fromResourceList(list: ResourceList): Resources {
