@@ -17,13 +17,13 @@ export function emptyResources(): Resources {
 // '128Mi') are read again at every turn (arrival, assumption, confirmed binding) for free.
 
 /** A quantity in thousandths (cpu in millicores); 0 when it does not parse. */
-export function milli(v: unknown): number {
+function milli(v: unknown): number {
   const q = tryParseQuantity(v);
   return q ? Number(milliValue(q)) : 0;
 }
 
 /** A quantity as a whole number, rounded away from zero; 0 when it does not parse. */
-export function whole(v: unknown): number {
+function whole(v: unknown): number {
   const q = tryParseQuantity(v);
   return q ? Number(quantityValue(q)) : 0;
 }
