@@ -1,4 +1,5 @@
 import { milliValue, quantityValue, tryParseQuantity } from '../../api/index.ts';
+import { defaultPullPolicy } from '../../api/defaults/index.ts';
 import type { Container, Pod } from '../k8s-types.ts';
 import { expand, mappingFor } from '../pod-config/index.ts';
 import {
@@ -59,13 +60,9 @@ function bytes(q: string | undefined): number | undefined {
   return parsed ? Number(quantityValue(parsed)) : undefined;
 }
 
-/** The container's imagePullPolicy, defaulted as the API server does. */
-export function pullPolicyOf(container: Container): ImagePullPolicy {
-  const image = container.image ?? '';
-  return (container.imagePullPolicy ??
-    (image.endsWith(':latest') || !image.includes(':')
-      ? 'Always'
-      : 'IfNotPresent')) as ImagePullPolicy;
+/** The container's imagePullPolicy; the API server has set it, else its default. */
+function pullPolicyOf(container: Container): ImagePullPolicy {
+  return (container.imagePullPolicy ?? defaultPullPolicy(container.image ?? '')) as ImagePullPolicy;
 }
 
 /**

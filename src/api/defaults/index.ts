@@ -74,4 +74,4 @@ export function applyDefaults(group: string, version: string, kind: string, obj:
   DEFAULTERS[`${group}/${kind}`]?.(obj as Obj, version);
 }
 
-export { imageTag, podQOSClass } from './pod.ts';
+export { defaultPullPolicy, imageTag, podQOSClass } from './pod.ts';

@@ -62,11 +62,15 @@ function defaultFieldRef(ref: Obj | undefined): void {
   if (ref) setDefaultIfEmpty(ref, 'apiVersion', 'v1');
 }
 
+/** The imagePullPolicy a container without one gets: Always for `:latest`, else IfNotPresent. */
+export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
+  return imageTag(image) === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
 /** SetDefaults_Container and the defaults of everything a container holds. */
 function defaultContainer(c: Obj): void {
   if (isAbsent(c.imagePullPolicy) || c.imagePullPolicy === '') {
-    c.imagePullPolicy =
-      imageTag(typeof c.image === 'string' ? c.image : '') === 'latest' ? 'Always' : 'IfNotPresent';
+    c.imagePullPolicy = defaultPullPolicy(typeof c.image === 'string' ? c.image : '');
   }
   setDefaultIfEmpty(c, 'terminationMessagePath', '/dev/termination-log');
   setDefaultIfEmpty(c, 'terminationMessagePolicy', 'File');
