@@ -258,15 +258,20 @@ export function runBackendConformance(opts: ConformanceOptions): void {
     it('ends a watch when its signal aborts', async () => {
       const controller = new AbortController();
       const rev = await store.currentRevision();
+      // Abort only once the write has been delivered, so a slow store cannot end
+      // the watch before its event arrives and make the count race the clock.
+      let delivered!: () => void;
+      const firstBatch = new Promise<void>((r) => (delivered = r));
       const done = (async () => {
         let n = 0;
         for await (const batch of store.watch('/abort/', rev, { signal: controller.signal })) {
           n += batch.length;
+          delivered();
         }
         return n;
       })();
       await store.create('/abort/a', buf('1'));
-      await new Promise((r) => setTimeout(r, 100));
+      await firstBatch;
       controller.abort();
       assert.equal(await done, 1);
     });
