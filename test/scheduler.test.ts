@@ -216,6 +216,53 @@ describe('scheduler', () => {
     );
   });
 
+  it('selects the namespaces of affinity terms by label, and follows a relabelled namespace', async () => {
+    await k('create', 'namespace', 'team-a');
+    await k('create', 'namespace', 'team-b');
+    await apply(podManifest('cache', '10m', {}, { app: 'cache' }), 'team-a');
+    const cacheNode = await placed('cache', 'team-a');
+    const nearShared = {
+      affinity: {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            {
+              labelSelector: { matchLabels: { app: 'cache' } },
+              namespaceSelector: { matchLabels: { tier: 'shared' } },
+              topologyKey: 'kubernetes.io/hostname',
+            },
+          ],
+        },
+      },
+    };
+    // team-a is not labelled tier=shared yet, so no pod matches the term anywhere.
+    await apply(podManifest('near', '10m', nearShared), 'team-b');
+    assert.match(
+      await unschedulableMessage('near', 'team-b'),
+      /^0\/4 nodes are available: 4 node\(s\) didn't match pod affinity rules\./,
+    );
+    // Labelling the namespace is a cluster event: the waiting pod is retried and follows
+    // the cache pod onto its node.
+    await k('label', 'namespace', 'team-a', 'tier=shared');
+    assert.equal(await placed('near', 'team-b'), cacheNode);
+
+    // Anti-affinity to the pods of every tier=shared namespace keeps a pod off that node.
+    const awayFromShared = {
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            {
+              labelSelector: { matchLabels: { app: 'cache' } },
+              namespaceSelector: { matchLabels: { tier: 'shared' } },
+              topologyKey: 'kubernetes.io/hostname',
+            },
+          ],
+        },
+      },
+    };
+    for (let i = 0; i < 3; i++) await apply(podManifest(`away-${i}`, '10m', awayFromShared));
+    for (let i = 0; i < 3; i++) assert.notEqual(await placed(`away-${i}`), cacheNode);
+  });
+
   it('does not place new pods on cordoned nodes until uncordoned', async () => {
     for (const n of ['node-a', 'node-b', 'node-c', 'node-d']) await k('cordon', n);
     assert.match(await k('get', 'nodes'), /node-a\s+Ready,SchedulingDisabled/);

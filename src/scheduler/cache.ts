@@ -5,6 +5,7 @@ import {
   nodeAllocatable,
   podInfo,
   subtractResources,
+  type NamespaceLabels,
   type NodeInfo,
   type PodInfo,
   type Snapshot,
@@ -42,6 +43,40 @@ function hasAffinityTerms(pod: KubeObject): boolean {
   return !!(affinity?.podAffinity || affinity?.podAntiAffinity);
 }
 
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false;
+  return true;
+}
+
+/** Namespace name → labels, with a generation that moves on every change. */
+class NamespaceLabelsIndex implements NamespaceLabels {
+  readonly #labels = new Map<string, Record<string, string>>();
+  #generation = 0;
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  labelsOf(namespace: string): Record<string, string> | undefined {
+    return this.#labels.get(namespace);
+  }
+
+  /** Whether anything changed. */
+  set(namespace: string, labels: Record<string, string>): boolean {
+    const before = this.#labels.get(namespace);
+    if (before && sameLabels(before, labels)) return false;
+    this.#labels.set(namespace, labels);
+    this.#generation++;
+    return true;
+  }
+
+  delete(namespace: string): void {
+    if (this.#labels.delete(namespace)) this.#generation++;
+  }
+}
+
 export class SchedulerCache {
   readonly #nodes = new Map<string, NodeInfo>();
   readonly #pods = new Map<string, PodEntry>();
@@ -50,6 +85,7 @@ export class SchedulerCache {
   readonly #affinityPods = new Set<PodInfo>();
   #nodeList: NodeInfo[] | undefined;
   #affinityList: PodInfo[] | undefined;
+  readonly #namespaces = new NamespaceLabelsIndex();
 
   get nodeCount(): number {
     return this.#nodes.size;
@@ -176,6 +212,18 @@ export class SchedulerCache {
     return this.#pods.has(uid);
   }
 
+  /** A Namespace as the API reports it; whether its labels changed. */
+  upsertNamespace(namespace: KubeObject): boolean {
+    const name = namespace.metadata?.name;
+    if (!name) return false;
+    return this.#namespaces.set(name, namespace.metadata?.labels ?? {});
+  }
+
+  removeNamespace(namespace: KubeObject): void {
+    const name = namespace.metadata?.name;
+    if (name) this.#namespaces.delete(name);
+  }
+
   /** The current view. Valid for one synchronous scheduling cycle: it is not copied. */
   snapshot(): Snapshot {
     this.#nodeList ??= [...this.#real].map((name) => this.#nodes.get(name)!);
@@ -186,6 +234,7 @@ export class SchedulerCache {
       nodes: this.#nodeList,
       get: (name) => (real.has(name) ? byName.get(name) : undefined),
       podsWithAffinity: this.#affinityList,
+      namespaces: this.#namespaces,
     };
   }
 }

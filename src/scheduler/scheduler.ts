@@ -33,6 +33,12 @@ import { SchedulingQueue, type QueuedPod } from './queue.ts';
 export const SCHEDULER_NAME = 'default-scheduler';
 const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 const NODES: ResourceRef = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
+const NAMESPACES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  resource: 'namespaces',
+  namespaced: false,
+};
 const PRIORITY_CLASSES: ResourceRef = {
   group: 'scheduling.k8s.io',
   version: 'v1',
@@ -135,6 +141,17 @@ export class Scheduler {
         this.queue.moveAllToActiveOrBackoff();
       },
       onDelete: (n) => this.cache.removeNode(n),
+    });
+    // Pod affinity terms may select namespaces by label: a namespace's new labels can let
+    // a waiting pod in (kube-scheduler's NamespaceAdd / UpdateNamespaceLabel events).
+    factory.informerFor(NAMESPACES).addEventHandler({
+      onAdd: (ns) => {
+        if (this.cache.upsertNamespace(ns)) this.queue.moveAllToActiveOrBackoff();
+      },
+      onUpdate: (_o, ns) => {
+        if (this.cache.upsertNamespace(ns)) this.queue.moveAllToActiveOrBackoff();
+      },
+      onDelete: (ns) => this.cache.removeNamespace(ns),
     });
     factory.informerFor(PODS).addEventHandler({
       onAdd: (p) => this.#podChanged(p, () => true),

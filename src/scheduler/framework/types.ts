@@ -84,12 +84,21 @@ export interface NodeInfo {
   usedHostPorts: Set<string>;
 }
 
+/** The labels of every Namespace, for pod affinity terms' `namespaceSelector`. */
+export interface NamespaceLabels {
+  /** Moves on whenever a namespace comes, goes or changes its labels. */
+  readonly generation: number;
+  /** Undefined for a namespace the scheduler has not seen. */
+  labelsOf(namespace: string): Record<string, string> | undefined;
+}
+
 /** An immutable view of the cluster for one scheduling cycle. */
 export interface Snapshot {
   nodes: NodeInfo[];
   get(name: string): NodeInfo | undefined;
   /** Pods on any node that declare (anti-)affinity terms, for InterPodAffinity. */
   podsWithAffinity: PodInfo[];
+  namespaces: NamespaceLabels;
 }
 
 /** Per-cycle scratch space plugins share between their own extension points. */

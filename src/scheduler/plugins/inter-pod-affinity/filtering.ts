@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../../api/index.ts';
-import type { PodInfo, Snapshot } from '../../framework/index.ts';
+import type { NamespaceLabels, PodInfo, Snapshot } from '../../framework/index.ts';
 import { countMatching, hasLabel, nodeLabels } from '../helper/index.ts';
 import {
   allTermsMatcher,
@@ -20,6 +20,7 @@ import {
 
 export interface FilterState {
   info: PodAffinityInfo;
+  namespaces: NamespaceLabels;
   existingAntiAffinity: TopologyCounts;
   affinity: TopologyCounts;
   antiAffinity: TopologyCounts;
@@ -31,6 +32,7 @@ export interface FilterState {
 
 export function computeFilterState(pod: KubeObject, snapshot: Snapshot): FilterState {
   const info = podAffinityInfo(pod);
+  const namespaces = snapshot.namespaces;
   const existingAntiAffinity = new TopologyCounts();
   for (const p of snapshot.podsWithAffinity) {
     const terms = podAffinityInfo(p.pod).requiredAntiAffinity;
@@ -39,15 +41,18 @@ export function computeFilterState(pod: KubeObject, snapshot: Snapshot): FilterS
     if (!node) continue;
     const labels = nodeLabels(node);
     for (const t of terms) {
-      if (termMatchesPod(t, pod)) existingAntiAffinity.addForNode(labels, t.topologyKey, 1);
+      if (termMatchesPod(t, pod, namespaces)) {
+        existingAntiAffinity.addForNode(labels, t.topologyKey, 1);
+      }
     }
   }
   const affinity = new TopologyCounts();
   const antiAffinity = new TopologyCounts();
   const hasRequired = info.requiredAffinity.length > 0 || info.requiredAntiAffinity.length > 0;
   if (hasRequired) {
-    const all = info.requiredAffinity.length > 0 ? allTermsMatcher(info.requiredAffinity) : null;
-    const each = info.requiredAntiAffinity.map(termMatcher);
+    const all =
+      info.requiredAffinity.length > 0 ? allTermsMatcher(info.requiredAffinity, namespaces) : null;
+    const each = info.requiredAntiAffinity.map((t) => termMatcher(t, namespaces));
     for (const node of snapshot.nodes) {
       const labels = nodeLabels(node);
       const n = all ? countMatching(node, all) : 0;
@@ -64,27 +69,31 @@ export function computeFilterState(pod: KubeObject, snapshot: Snapshot): FilterS
   }
   return {
     info,
+    namespaces,
     existingAntiAffinity,
     affinity,
     antiAffinity,
-    matchesOwnAffinity: podMatchesAllTerms(info.requiredAffinity, pod),
+    matchesOwnAffinity: podMatchesAllTerms(info.requiredAffinity, pod, namespaces),
     skip: existingAntiAffinity.size === 0 && !hasRequired,
   };
 }
 
 function countIncomingTerms(
-  info: PodAffinityInfo,
+  s: FilterState,
   existing: PodInfo,
   labels: Record<string, string>,
   affinity: TopologyCounts,
   antiAffinity: TopologyCounts,
   n: number,
 ): void {
-  if (podMatchesAllTerms(info.requiredAffinity, existing.pod)) {
+  const { info, namespaces } = s;
+  if (podMatchesAllTerms(info.requiredAffinity, existing.pod, namespaces)) {
     for (const t of info.requiredAffinity) affinity.addForNode(labels, t.topologyKey, n);
   }
   for (const t of info.requiredAntiAffinity) {
-    if (termMatchesPod(t, existing.pod)) antiAffinity.addForNode(labels, t.topologyKey, n);
+    if (termMatchesPod(t, existing.pod, namespaces)) {
+      antiAffinity.addForNode(labels, t.topologyKey, n);
+    }
   }
 }
 
@@ -107,9 +116,11 @@ export function withoutPods(
   const antiAffinity = copy(s.antiAffinity);
   const existingAntiAffinity = copy(s.existingAntiAffinity);
   for (const p of removed) {
-    countIncomingTerms(s.info, p, labels, affinity, antiAffinity, -1);
+    countIncomingTerms(s, p, labels, affinity, antiAffinity, -1);
     for (const t of podAffinityInfo(p.pod).requiredAntiAffinity) {
-      if (termMatchesPod(t, pod)) existingAntiAffinity.addForNode(labels, t.topologyKey, -1);
+      if (termMatchesPod(t, pod, s.namespaces)) {
+        existingAntiAffinity.addForNode(labels, t.topologyKey, -1);
+      }
     }
   }
   return { ...s, affinity, antiAffinity, existingAntiAffinity };

@@ -11,6 +11,7 @@ import {
   runScore,
   summarize,
 } from '../testing/fixtures.ts';
+import { SchedulerCache } from '../../cache.ts';
 import { InterPodAffinity } from './index.ts';
 
 const ZONE = 'topology.kubernetes.io/zone';
@@ -35,16 +36,28 @@ const AFFINITY = "UnschedulableAndUnresolvable: node(s) didn't match pod affinit
 const ANTI = "Unschedulable: node(s) didn't match pod anti-affinity rules";
 const EXISTING = "Unschedulable: node(s) didn't satisfy existing pods anti-affinity rules";
 
+/** The Namespaces the scheduler knows, with their labels ('ghost' is not among them). */
+const NAMESPACES = {
+  default: { env: 'prod' },
+  other: { env: 'dev' },
+  lab: {},
+};
+const prodOnly = { namespaceSelector: { matchLabels: { env: 'prod' } } };
+const devOnly = { namespaceSelector: { matchLabels: { env: 'dev' } } };
+
 function cluster(extra: { n1?: KubeObject[]; n3?: KubeObject[] } = {}) {
-  return makeSnapshot([
-    makeNode('n1', {
-      labels: { [ZONE]: 'a' },
-      pods: [makePod('db', { labels: { app: 'db' } }), ...(extra.n1 ?? [])],
-    }),
-    makeNode('n2', { labels: { [ZONE]: 'a' } }),
-    makeNode('n3', { labels: { [ZONE]: 'b' }, pods: extra.n3 ?? [] }),
-    makeNode('n4'),
-  ]);
+  return makeSnapshot(
+    [
+      makeNode('n1', {
+        labels: { [ZONE]: 'a' },
+        pods: [makePod('db', { labels: { app: 'db' } }), ...(extra.n1 ?? [])],
+      }),
+      makeNode('n2', { labels: { [ZONE]: 'a' } }),
+      makeNode('n3', { labels: { [ZONE]: 'b' }, pods: extra.n3 ?? [] }),
+      makeNode('n4'),
+    ],
+    NAMESPACES,
+  );
 }
 
 describe('InterPodAffinity filter', () => {
@@ -99,6 +112,60 @@ describe('InterPodAffinity filter', () => {
       want: { n1: 'Success', n2: 'Success', n3: AFFINITY, n4: AFFINITY },
     },
     {
+      name: 'a namespaceSelector selects namespaces by their labels',
+      pod: makePod('p', { namespace: 'other', affinity: affinity(term('db', ZONE, prodOnly)) }),
+      want: { n1: 'Success', n2: 'Success', n3: AFFINITY, n4: AFFINITY },
+    },
+    {
+      name: 'a namespaceSelector leaves out namespaces whose labels do not match',
+      pod: makePod('p', { affinity: affinity(term('db', ZONE, devOnly)) }),
+      want: { n1: AFFINITY, n2: AFFINITY, n3: AFFINITY, n4: AFFINITY },
+    },
+    {
+      name: 'namespaces and namespaceSelector together mean their union',
+      pod: makePod('p', {
+        namespace: 'other',
+        affinity: affinity(term('db', ZONE, { namespaces: ['lab'], ...devOnly })),
+      }),
+      n3: [makePod('lab-db', { namespace: 'lab', labels: { app: 'db' } })],
+      want: { n1: AFFINITY, n2: AFFINITY, n3: 'Success', n4: AFFINITY },
+    },
+    {
+      name: 'a NotIn namespaceSelector matches a namespace without the label',
+      pod: makePod('p', {
+        affinity: antiAffinity(
+          term('db', HOST, {
+            namespaceSelector: {
+              matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['prod'] }],
+            },
+          }),
+        ),
+      }),
+      n3: [
+        makePod('lab-db', { namespace: 'lab', labels: { app: 'db' } }),
+        makePod('ghost-db', { namespace: 'ghost', labels: { app: 'db' } }),
+      ],
+      // n1's db is in prod; lab has no env label; ghost is unknown and matches nothing.
+      want: { n1: 'Success', n2: 'Success', n3: ANTI, n4: 'Success' },
+    },
+    {
+      name: "existing pods' anti-affinity looks at the incoming pod's namespace labels",
+      pod: makePod('p', { labels: { app: 'web' } }),
+      n3: [
+        makePod('lonely', {
+          namespace: 'other',
+          affinity: antiAffinity(term('web', ZONE, prodOnly)),
+        }),
+      ],
+      want: { n1: 'Success', n2: 'Success', n3: EXISTING, n4: 'Success' },
+    },
+    {
+      name: "existing pods' anti-affinity ignores pods of namespaces it does not select",
+      pod: makePod('p', { namespace: 'other', labels: { app: 'web' } }),
+      n3: [makePod('lonely', { affinity: antiAffinity(term('web', ZONE, prodOnly)) })],
+      want: { n1: 'Success', n2: 'Success', n3: 'Success', n4: 'Success' },
+    },
+    {
       name: 'matchLabelKeys narrow the selector with the pod’s own labels',
       pod: makePod('p', {
         labels: { rev: '2' },
@@ -126,6 +193,45 @@ describe('InterPodAffinity filter', () => {
     const n1 = snapshot.get('n1')!;
     assert.equal(plugin.filter(state, pod, n1, snapshot).code, 'Unschedulable');
     assert.equal(plugin.filter(state, pod, { ...n1, pods: [] }, snapshot).code, 'Success');
+  });
+
+  it('sees a namespace relabelled between cycles, though the nodes did not change', () => {
+    const cache = new SchedulerCache();
+    cache.upsertNode({ metadata: { name: 'n1', labels: { [ZONE]: 'a' } } });
+    cache.upsertNode({ metadata: { name: 'n2', labels: { [ZONE]: 'b' } } });
+    cache.upsertAssignedPod(
+      makePod('db', { namespace: 'data', labels: { app: 'db' }, nodeName: 'n1' }),
+    );
+    cache.upsertNamespace({ metadata: { name: 'data', labels: { env: 'dev' } } });
+    const pod = makePod('p', { affinity: antiAffinity(term('db', ZONE, prodOnly)) });
+    const verdicts = () =>
+      summarize(runFilter(new InterPodAffinity(), pod, cache.snapshot()).statuses);
+    assert.deepEqual(verdicts(), { n1: 'Success', n2: 'Success' });
+    assert.equal(
+      cache.upsertNamespace({ metadata: { name: 'data', labels: { env: 'prod' } } }),
+      true,
+    );
+    assert.deepEqual(verdicts(), { n1: ANTI, n2: 'Success' });
+    assert.equal(
+      cache.upsertNamespace({ metadata: { name: 'data', labels: { env: 'prod' } } }),
+      false,
+    );
+    cache.removeNamespace({ metadata: { name: 'data' } });
+    assert.deepEqual(verdicts(), { n1: 'Success', n2: 'Success' });
+  });
+
+  it('a namespaceSelector that does not parse rejects the pod', () => {
+    const bad = {
+      labelSelector: { matchLabels: { app: 'db' } },
+      namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'Near' }] },
+      topologyKey: HOST,
+    };
+    const { preFilter } = runFilter(
+      new InterPodAffinity(),
+      makePod('p', { affinity: affinity(bad) }),
+      cluster(),
+    );
+    assert.equal(preFilter.code, 'UnschedulableAndUnresolvable');
   });
 
   it('a selector that does not parse rejects the pod', () => {
@@ -182,6 +288,46 @@ describe('InterPodAffinity score', () => {
           affinity: {
             podAffinity: {
               preferredDuringSchedulingIgnoredDuringExecution: weighted(4, term('web', ZONE)),
+            },
+          },
+        }),
+      ],
+      want: { n1: 0, n2: 0, n3: 100, n4: 0 },
+    },
+    {
+      name: 'preferred affinity to the pods of namespaces chosen by label',
+      pod: makePod('p', {
+        namespace: 'other',
+        affinity: {
+          podAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              ...weighted(10, term('db', ZONE, prodOnly)),
+              ...weighted(30, term('db', ZONE, devOnly)),
+            ],
+          },
+        },
+      }),
+      // raw: zone a +10 (db in prod), zone b +30 (dev-db in dev).
+      n3: [makePod('dev-db', { namespace: 'other', labels: { app: 'db' } })],
+      want: { n1: 33, n2: 33, n3: 100, n4: 0 },
+    },
+    {
+      name: "existing pods' preferred terms look at the incoming pod's namespace labels",
+      pod: makePod('p', { namespace: 'other', labels: { app: 'web' } }),
+      n3: [
+        makePod('fan', {
+          affinity: {
+            podAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: weighted(
+                4,
+                term('web', ZONE, devOnly),
+              ),
+            },
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: weighted(
+                8,
+                term('web', ZONE, prodOnly),
+              ),
             },
           },
         }),

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../../api/index.ts';
 import {
   MAX_NODE_SCORE,
+  type NamespaceLabels,
   type NodeInfo,
   type NodeScore,
   type PodInfo,
@@ -35,9 +36,10 @@ function addTerms(
   pod: KubeObject,
   labels: Record<string, string>,
   sign: number,
+  namespaces: NamespaceLabels,
 ): void {
   for (const t of terms) {
-    if (hasLabel(labels, t.topologyKey) && termMatchesPod(t, pod)) {
+    if (hasLabel(labels, t.topologyKey) && termMatchesPod(t, pod, namespaces)) {
       topology.add(t.topologyKey, labels[t.topologyKey]!, t.weight * sign);
     }
   }
@@ -66,16 +68,17 @@ function addExistingPodTerms(
   incoming: KubeObject,
   existing: PodInfo,
   node: NodeInfo,
+  namespaces: NamespaceLabels,
 ): void {
   const labels = nodeLabels(node);
   const theirs = podAffinityInfo(existing.pod);
   for (const t of theirs.requiredAffinity) {
-    if (hasLabel(labels, t.topologyKey) && termMatchesPod(t, incoming)) {
+    if (hasLabel(labels, t.topologyKey) && termMatchesPod(t, incoming, namespaces)) {
       topology.add(t.topologyKey, labels[t.topologyKey]!, HARD_POD_AFFINITY_WEIGHT);
     }
   }
-  addTerms(topology, theirs.preferredAffinity, incoming, labels, 1);
-  addTerms(topology, theirs.preferredAntiAffinity, incoming, labels, -1);
+  addTerms(topology, theirs.preferredAffinity, incoming, labels, 1, namespaces);
+  addTerms(topology, theirs.preferredAntiAffinity, incoming, labels, -1, namespaces);
 }
 
 export function computeScoreState(pod: KubeObject, snapshot: Snapshot): ScoreState {
@@ -83,8 +86,8 @@ export function computeScoreState(pod: KubeObject, snapshot: Snapshot): ScoreSta
   const topology = new TopologyCounts();
   const hasPreferred = info.preferredAffinity.length > 0 || info.preferredAntiAffinity.length > 0;
   if (hasPreferred) {
-    const affinity = info.preferredAffinity.map(termMatcher);
-    const anti = info.preferredAntiAffinity.map(termMatcher);
+    const affinity = info.preferredAffinity.map((t) => termMatcher(t, snapshot.namespaces));
+    const anti = info.preferredAntiAffinity.map((t) => termMatcher(t, snapshot.namespaces));
     for (const node of snapshot.nodes) {
       addIncomingTerms(topology, info.preferredAffinity, affinity, node, 1);
       addIncomingTerms(topology, info.preferredAntiAffinity, anti, node, -1);
@@ -93,7 +96,7 @@ export function computeScoreState(pod: KubeObject, snapshot: Snapshot): ScoreSta
   // Only pods with terms of their own have terms towards the incoming pod.
   for (const p of snapshot.podsWithAffinity) {
     const node = nodeOf(p, snapshot);
-    if (node) addExistingPodTerms(topology, pod, p, node);
+    if (node) addExistingPodTerms(topology, pod, p, node, snapshot.namespaces);
   }
   return { topology: topology.byKey.size > 0 ? topology : undefined };
 }

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../../api/index.ts';
 import type { LabelSelector } from '../../../api/selectors/index.ts';
-import type { NodeInfo, PodInfo, Snapshot } from '../../framework/index.ts';
+import type { NamespaceLabels, NodeInfo, PodInfo, Snapshot } from '../../framework/index.ts';
 import {
   compileSelector,
   hasLabel,
@@ -17,19 +17,22 @@ import {
 // in kube-scheduler).
 //
 // Namespaces: a term without `namespaces` and without `namespaceSelector` means the pod's
-// own namespace; `namespaces` lists names. A `namespaceSelector` needs the Namespace
-// objects' labels, which the snapshot does not carry: an empty selector ({}) selects every
-// namespace, exactly as in Kubernetes, and a non-empty one is treated the same way (every
-// namespace), an approximation.
+// own namespace. Otherwise it means the union of the listed names and the namespaces whose
+// labels the selector matches; an empty selector ({}) selects every namespace. A
+// namespace the scheduler has not seen matches no selector (kube-scheduler resolves
+// selectors against the namespaces it lists, so the same holds there).
 //
 // `matchLabelKeys` / `mismatchLabelKeys` are merged into the selector as the 1.32 API server
 // does (key in / notin the pod's own value); merging twice is harmless.
 
 export interface AffinityTerm {
-  /** Equal for terms that select the same pods (see countMatching). */
+  /** Equal for terms that select the same pods, given the same namespace labels. */
   key: string;
   namespaces: Set<string>;
+  /** `namespaceSelector: {}`. */
   anyNamespace: boolean;
+  /** A non-empty `namespaceSelector`; null when there is none. */
+  namespaceSelector: CompiledSelector;
   selector: CompiledSelector;
   topologyKey: string;
 }
@@ -65,14 +68,22 @@ function compileTerm(pod: KubeObject, term: PodAffinityTerm, errors: string[]): 
     }
     if (extra.length > 0) selector = [...selector, ...extra];
   }
+  let namespaceSelector: CompiledSelector = null;
+  try {
+    namespaceSelector = compileSelector(term.namespaceSelector);
+  } catch (e) {
+    errors.push((e as Error).message);
+  }
+  const anyNamespace = namespaceSelector !== null && namespaceSelector.length === 0;
+  if (anyNamespace) namespaceSelector = null;
   const names = term.namespaces ?? [];
   const own = names.length === 0 && term.namespaceSelector == null;
   const namespaces = own ? [podNamespace(pod)] : [...names].sort();
-  const anyNamespace = term.namespaceSelector != null;
   return {
-    key: `ipa:${JSON.stringify([anyNamespace ? '*' : namespaces, selector])}`,
+    key: `ipa:${JSON.stringify([anyNamespace ? '*' : namespaces, namespaceSelector, selector])}`,
     namespaces: new Set(namespaces),
     anyNamespace,
+    namespaceSelector,
     selector,
     topologyKey: term.topologyKey,
   };
@@ -116,27 +127,51 @@ export function podAffinityInfo(pod: KubeObject): PodAffinityInfo {
 }
 
 /** AffinityTerm.Matches: the pod is in one of the term's namespaces and selected. */
-export function termMatchesPod(term: AffinityTerm, pod: KubeObject): boolean {
-  if (!term.anyNamespace && !term.namespaces.has(podNamespace(pod))) return false;
+export function termMatchesPod(
+  term: AffinityTerm,
+  pod: KubeObject,
+  namespaces: NamespaceLabels,
+): boolean {
+  if (!term.anyNamespace) {
+    const ns = podNamespace(pod);
+    if (!term.namespaces.has(ns)) {
+      if (term.namespaceSelector === null) return false;
+      const labels = namespaces.labelsOf(ns);
+      if (!labels || !selects(term.namespaceSelector, labels)) return false;
+    }
+  }
   return selects(term.selector, podLabels(pod));
 }
 
-export function podMatchesAllTerms(terms: AffinityTerm[], pod: KubeObject): boolean {
+export function podMatchesAllTerms(
+  terms: AffinityTerm[],
+  pod: KubeObject,
+  namespaces: NamespaceLabels,
+): boolean {
   if (terms.length === 0) return false;
-  for (const t of terms) if (!termMatchesPod(t, pod)) return false;
+  for (const t of terms) if (!termMatchesPod(t, pod, namespaces)) return false;
   return true;
 }
 
+/** The key under which countMatching may remember a term's counts. */
+function matcherKey(term: AffinityTerm, namespaces: NamespaceLabels): string {
+  // What a namespace selector matches changes with the namespaces' labels.
+  return term.namespaceSelector === null ? term.key : `${term.key}@${namespaces.generation}`;
+}
+
 /** The pods one term selects, for countMatching. */
-export function termMatcher(term: AffinityTerm): PodMatcher {
-  return { key: term.key, matches: (pod) => termMatchesPod(term, pod) };
+export function termMatcher(term: AffinityTerm, namespaces: NamespaceLabels): PodMatcher {
+  return {
+    key: matcherKey(term, namespaces),
+    matches: (pod) => termMatchesPod(term, pod, namespaces),
+  };
 }
 
 /** The pods all the terms select, for countMatching. */
-export function allTermsMatcher(terms: AffinityTerm[]): PodMatcher {
+export function allTermsMatcher(terms: AffinityTerm[], namespaces: NamespaceLabels): PodMatcher {
   return {
-    key: `all:${terms.map((t) => t.key).join('|')}`,
-    matches: (pod) => podMatchesAllTerms(terms, pod),
+    key: `all:${terms.map((t) => matcherKey(t, namespaces)).join('|')}`,
+    matches: (pod) => podMatchesAllTerms(terms, pod, namespaces),
   };
 }
 

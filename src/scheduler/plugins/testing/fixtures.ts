@@ -110,7 +110,11 @@ export function makeNode(name: string, o: NodeOptions = {}): NodeInfo {
   return nodeWithPods(empty, pods);
 }
 
-export function makeSnapshot(nodes: NodeInfo[]): Snapshot {
+/** `namespaces`: each Namespace's labels, for terms with a namespaceSelector. */
+export function makeSnapshot(
+  nodes: NodeInfo[],
+  namespaces: Record<string, Record<string, string>> = {},
+): Snapshot {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const podsWithAffinity = nodes.flatMap((n) =>
     n.pods.filter((p) => {
@@ -118,7 +122,15 @@ export function makeSnapshot(nodes: NodeInfo[]): Snapshot {
       return !!(a?.podAffinity || a?.podAntiAffinity);
     }),
   );
-  return { nodes, get: (name) => byName.get(name), podsWithAffinity };
+  return {
+    nodes,
+    get: (name) => byName.get(name),
+    podsWithAffinity,
+    namespaces: {
+      generation: 0,
+      labelsOf: (ns) => (Object.hasOwn(namespaces, ns) ? namespaces[ns] : undefined),
+    },
+  };
 }
 
 /** preFilter then filter on every node, stopping at a pre-filter rejection. */
