@@ -221,18 +221,16 @@ describe('scheduler', () => {
     await k('create', 'namespace', 'team-b');
     await apply(podManifest('cache', '10m', {}, { app: 'cache' }), 'team-a');
     const cacheNode = await placed('cache', 'team-a');
-    const nearShared = {
-      affinity: {
-        podAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: [
-            {
-              labelSelector: { matchLabels: { app: 'cache' } },
-              namespaceSelector: { matchLabels: { tier: 'shared' } },
-              topologyKey: 'kubernetes.io/hostname',
-            },
-          ],
-        },
+    // The pods labelled app=cache in every namespace labelled tier=shared, by host.
+    const sharedCache = [
+      {
+        labelSelector: { matchLabels: { app: 'cache' } },
+        namespaceSelector: { matchLabels: { tier: 'shared' } },
+        topologyKey: 'kubernetes.io/hostname',
       },
+    ];
+    const nearShared = {
+      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: sharedCache } },
     };
     // team-a is not labelled tier=shared yet, so no pod matches the term anywhere.
     await apply(podManifest('near', '10m', nearShared), 'team-b');
@@ -245,22 +243,20 @@ describe('scheduler', () => {
     await k('label', 'namespace', 'team-a', 'tier=shared');
     assert.equal(await placed('near', 'team-b'), cacheNode);
 
-    // Anti-affinity to the pods of every tier=shared namespace keeps a pod off that node.
+    // Anti-affinity to the pods of every tier=shared namespace keeps a pod off that node,
+    // even one whose nodeSelector allows no other.
     const awayFromShared = {
+      nodeSelector: { 'kubernetes.io/hostname': cacheNode },
       affinity: {
-        podAntiAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: [
-            {
-              labelSelector: { matchLabels: { app: 'cache' } },
-              namespaceSelector: { matchLabels: { tier: 'shared' } },
-              topologyKey: 'kubernetes.io/hostname',
-            },
-          ],
-        },
+        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: sharedCache },
       },
     };
-    for (let i = 0; i < 3; i++) await apply(podManifest(`away-${i}`, '10m', awayFromShared));
-    for (let i = 0; i < 3; i++) assert.notEqual(await placed(`away-${i}`), cacheNode);
+    await apply(podManifest('away', '10m', awayFromShared));
+    assert.match(
+      await unschedulableMessage('away'),
+      /^0\/4 nodes are available: 1 node\(s\) didn't match pod anti-affinity rules, 3 node\(s\) didn't match Pod's node affinity\/selector\./,
+    );
+    await k('delete', 'pod', 'away', '--wait=false');
   });
 
   it('does not place new pods on cordoned nodes until uncordoned', async () => {

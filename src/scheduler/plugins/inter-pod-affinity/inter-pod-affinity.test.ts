@@ -220,32 +220,24 @@ describe('InterPodAffinity filter', () => {
     assert.deepEqual(verdicts(), { n1: 'Success', n2: 'Success' });
   });
 
-  it('a namespaceSelector that does not parse rejects the pod', () => {
-    const bad = {
-      labelSelector: { matchLabels: { app: 'db' } },
-      namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'Near' }] },
-      topologyKey: HOST,
-    };
-    const { preFilter } = runFilter(
-      new InterPodAffinity(),
-      makePod('p', { affinity: affinity(bad) }),
-      cluster(),
-    );
-    assert.equal(preFilter.code, 'UnschedulableAndUnresolvable');
-  });
-
-  it('a selector that does not parse rejects the pod', () => {
-    const bad = {
-      labelSelector: { matchExpressions: [{ key: 'a', operator: 'Near' }] },
-      topologyKey: HOST,
-    };
-    const { preFilter } = runFilter(
-      new InterPodAffinity(),
-      makePod('p', { affinity: affinity(bad) }),
-      cluster(),
-    );
-    assert.equal(preFilter.code, 'UnschedulableAndUnresolvable');
-  });
+  const near = { matchExpressions: [{ key: 'a', operator: 'Near' }] };
+  for (const [which, bad] of [
+    ['labelSelector', { labelSelector: near, topologyKey: HOST }],
+    [
+      'namespaceSelector',
+      { labelSelector: { matchLabels: { app: 'db' } }, namespaceSelector: near, topologyKey: HOST },
+    ],
+  ] as const) {
+    it(`a ${which} that does not parse rejects the pod`, () => {
+      const { preFilter } = runFilter(
+        new InterPodAffinity(),
+        makePod('p', { affinity: affinity(bad as PodAffinityTerm) }),
+        cluster(),
+      );
+      assert.equal(preFilter.code, 'UnschedulableAndUnresolvable');
+      assert.match(preFilter.reasons.join(), /Near/);
+    });
+  }
 });
 
 describe('InterPodAffinity score', () => {
