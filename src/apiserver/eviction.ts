@@ -1,5 +1,5 @@
 import type { KubeObject } from '../api/index.ts';
-import { builtinRegistry } from '../api/index.ts';
+import { builtinRegistry, rfc3339 } from '../api/index.ts';
 import {
   DISRUPTION_TARGET,
   isPodReady,
@@ -14,7 +14,6 @@ import { StatusError, badRequest, conflict, type Status } from './errors.ts';
 import { sendJson } from './http/respond.ts';
 import { deleteObject, type DeleteOptions } from './storage/delete.ts';
 import { listObjects } from './storage/list.ts';
-import { timestamp } from './storage/object-meta.ts';
 import { ResourceStore, type WriteContext } from './storage/resource-store.ts';
 import type { SubresourceCall } from './subresources.ts';
 
@@ -267,7 +266,7 @@ async function spendDisruption(
       // Tells the disruption controller the pod is about to go, so it stops counting it
       // as healthy; the controller drops the entry once the pod is deleted, or after two
       // minutes if it never is.
-      next.disruptedPods = { ...status.disruptedPods, [podName]: timestamp(ctx.now) };
+      next.disruptedPods = { ...status.disruptedPods, [podName]: rfc3339(ctx.now) };
       return { ...current, status: next };
     },
     { now: ctx.now, dryRun: ctx.dryRun, subresource: 'status' },

@@ -1,7 +1,6 @@
 import type { KubeObject, ResourceType } from '../api/index.ts';
-import { apiVersionOf } from '../api/index.ts';
+import { apiVersionOf, rfc3339 } from '../api/index.ts';
 import type { TokenAuthenticator, UserInfo } from './auth.ts';
-import { timestamp } from './storage/object-meta.ts';
 
 // The review kinds are questions, not objects: `kubectl auth can-i` and `auth whoami` POST
 // one and read the answer from its status; nothing is stored. Until RBAC lands every
@@ -41,7 +40,7 @@ export function answerReview(
     case 'SelfSubjectReview':
       return {
         ...head,
-        metadata: { creationTimestamp: timestamp(new Date()) },
+        metadata: { creationTimestamp: rfc3339(new Date()) },
         status: { userInfo: userInfoJson(user) },
       };
     case 'TokenReview': {

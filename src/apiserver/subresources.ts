@@ -1,3 +1,4 @@
+import { rfc3339 } from '../api/index.ts';
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, ResourceType } from '../api/index.ts';
 import {
@@ -12,7 +13,6 @@ import { mediaType, parseJsonValue, readBody } from './http/body.ts';
 import type { RequestScope } from './resource-handler.ts';
 import { serveEviction } from './eviction.ts';
 import type { NodeProxy } from './node-proxy.ts';
-import { timestamp } from './storage/object-meta.ts';
 import type { ResourceStore, WriteContext } from './storage/resource-store.ts';
 
 // Subresources: status and ephemeralcontainers (a slice of the object with its own
@@ -282,7 +282,7 @@ async function bind(call: SubresourceCall): Promise<void> {
           type: 'PodScheduled',
           status: 'True',
           lastProbeTime: null,
-          lastTransitionTime: timestamp(new Date()),
+          lastTransitionTime: rfc3339(new Date()),
         },
       ];
       return {
@@ -332,13 +332,13 @@ async function issueToken(call: SubresourceCall): Promise<void> {
     metadata: {
       name: info.name,
       namespace: info.namespace,
-      creationTimestamp: timestamp(new Date()),
+      creationTimestamp: rfc3339(new Date()),
     },
     spec: {
       audiences: spec.audiences ?? ['https://kubernetes.default.svc.cluster.local'],
       expirationSeconds: seconds,
       boundObjectRef: null,
     },
-    status: { token, expirationTimestamp: timestamp(expires) },
+    status: { token, expirationTimestamp: rfc3339(expires) },
   });
 }

@@ -61,8 +61,6 @@ export type Correlation =
       event: CoreEvent;
     };
 
-/** Seconds precision, as metav1.Time serialises. */
-
 /** A Map that forgets its least recently used entry beyond `limit`, as groupcache/lru. */
 class LruCache<V> {
   readonly #entries = new Map<string, V>();

@@ -69,8 +69,6 @@ export function statusOf(pdb: KubeObject): Partial<BudgetStatus> {
   return (pdb.status ?? {}) as Partial<BudgetStatus>;
 }
 
-export { rfc3339 } from '../time.ts';
-
 /**
  * intstr.GetScaledValueFromIntOrPercent: an integer as is, `N%` of `total` rounded up or
  * down; any other string is an error with Kubernetes' message.

@@ -1,5 +1,5 @@
+import { rfc3339 } from '../time.ts';
 import type { KubeObject } from '../index.ts';
-import { rfc3339 } from './budget.ts';
 
 // The DisruptionTarget pod condition. The eviction API sets it (True,
 // EvictionByEvictionAPI) just before deleting a pod; if the pod is still not being

@@ -1,7 +1,6 @@
 import type { KubeObject } from '../../api/index.ts';
-import { apiVersionOf, cloneJson } from '../../api/index.ts';
+import { apiVersionOf, cloneJson, rfc3339 } from '../../api/index.ts';
 import { StatusError, badRequest } from '../errors.ts';
-import { timestamp } from '../storage/object-meta.ts';
 import type { ResourceStore, WriteContext } from '../storage/resource-store.ts';
 import {
   describePath,
@@ -62,7 +61,7 @@ export async function applyServerSide(
   const lookup = listLookup(rs.type);
   const applied = trackedPart(config, subresource);
   const appliedSet = fieldSetOf(applied, lookup);
-  const now = timestamp(ctx.now);
+  const now = rfc3339(ctx.now);
 
   let exists = true;
   try {

@@ -1,9 +1,9 @@
-import { cloneJson } from '../../api/index.ts';
+import { cloneJson, rfc3339 } from '../../api/index.ts';
 import type { KubeObject } from '../../api/index.ts';
 import { isStoreError } from '../../store/index.ts';
 import { StatusError, badRequest, conflict } from '../errors.ts';
 import { decodeObject } from './codec.ts';
-import { meta, timestamp } from './object-meta.ts';
+import { meta } from './object-meta.ts';
 import { storeFailure, type ResourceStore, type WriteContext } from './resource-store.ts';
 
 // DELETE as kube-apiserver does it: preconditions, graceful deletion of pods that run on a
@@ -115,11 +115,11 @@ export async function deleteObject(
     nm.finalizers = [...finalizers].filter((f) => !f.startsWith('spec:'));
     if (nm.finalizers.length === 0) delete nm.finalizers;
     if (!nm.deletionTimestamp) {
-      nm.deletionTimestamp = timestamp(new Date(ctx.now.getTime() + grace * 1000));
+      nm.deletionTimestamp = rfc3339(new Date(ctx.now.getTime() + grace * 1000));
       nm.deletionGracePeriodSeconds = grace;
     } else if (grace < (nm.deletionGracePeriodSeconds ?? Infinity)) {
       // A second delete may shorten the grace period, never lengthen it.
-      nm.deletionTimestamp = timestamp(new Date(ctx.now.getTime() + grace * 1000));
+      nm.deletionTimestamp = rfc3339(new Date(ctx.now.getTime() + grace * 1000));
       nm.deletionGracePeriodSeconds = grace;
     }
     if (rs.type.kind === 'Namespace') {

@@ -3,9 +3,6 @@ import type { KubeObject, ObjectMeta } from '../../api/index.ts';
 
 // Small rules about metadata that every write follows.
 
-/** RFC 3339 in whole seconds, as metav1.Time serializes. */
-export { rfc3339 as timestamp } from '../../api/index.ts';
-
 // apimachinery's utilrand alphabet: no vowels (no words), no confusable characters.
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 

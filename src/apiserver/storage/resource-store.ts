@@ -1,5 +1,5 @@
 import type { KubeObject, ResourceType } from '../../api/index.ts';
-import { apiVersionOf, cloneJson } from '../../api/index.ts';
+import { apiVersionOf, cloneJson, rfc3339 } from '../../api/index.ts';
 import { isStoreError, type Backend } from '../../store/index.ts';
 import {
   MODIFIED,
@@ -13,7 +13,7 @@ import {
 import type { Admission } from './admission.ts';
 import { admitPodPriority } from './priority-admission.ts';
 import { decodeObject, encodeObject, encodeWritten, objectKey, settleWritten } from './codec.ts';
-import { generateNameSuffix, jsonEqual, meta, newUid, specOf, timestamp } from './object-meta.ts';
+import { generateNameSuffix, jsonEqual, meta, newUid, specOf } from './object-meta.ts';
 import type { WatchCache } from './watch-cache.ts';
 import { NO_HOOK_RESULT, type WriteHooks, type WriteHooksFor } from './write-hooks.ts';
 import { recordUpdate } from '../patch/managed-fields.ts';
@@ -152,7 +152,7 @@ export class ResourceStore {
     }
     const generated = !m.name && !!m.generateName;
     m.uid = newUid();
-    m.creationTimestamp = timestamp(ctx.now);
+    m.creationTimestamp = rfc3339(ctx.now);
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     if (this.type.tracksGeneration) m.generation = 1;
@@ -170,7 +170,7 @@ export class ResourceStore {
         obj,
         ctx.fieldManager,
         listLookup(this.type),
-        timestamp(ctx.now),
+        rfc3339(ctx.now),
       );
     }
     const hooks = this.hooks;
@@ -352,7 +352,7 @@ export class ResourceStore {
         next,
         ctx.fieldManager,
         listLookup(this.type),
-        timestamp(ctx.now),
+        rfc3339(ctx.now),
         ctx.subresource ?? '',
       );
     }

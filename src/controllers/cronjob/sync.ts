@@ -1,7 +1,8 @@
+import { rfc3339 } from '../../api/index.ts';
 import { isAlreadyExists, isNotFound, type Clock, type Logger } from '../../client/index.ts';
 import type { JobClient, Recorder } from '../job/context.ts';
 import { errorMessage } from '../job/errors.ts';
-import { controllerRefOf, rfc3339 } from '../job/pods.ts';
+import { controllerRefOf } from '../job/pods.ts';
 import { CRONJOBS, JOBS } from './refs.ts';
 import { cleanupFinishedJobs, deleteJob, removeFromActive } from './history.ts';
 import { parseSchedule, type Schedule } from './schedule.ts';

@@ -1,5 +1,5 @@
+import { rfc3339 } from '../../api/index.ts';
 import type { Recorder } from '../job/context.ts';
-import { rfc3339 } from '../job/pods.ts';
 import type { Schedule } from './schedule.ts';
 import type { CronJob, Job } from './types.ts';
 import { formatRfc3339, Zone } from './zone.ts';

@@ -4,8 +4,6 @@ import { rfc3339 } from '../../api/index.ts';
 // Deployment conditions (deployment_util.go: NewDeploymentCondition and friends). Times
 // are RFC 3339 with seconds, as metav1.Time serialises.
 
-export { rfc3339 } from '../../api/index.ts';
-
 export function newCondition(
   type: string,
   status: 'True' | 'False' | 'Unknown',

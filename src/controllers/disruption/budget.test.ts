@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../api/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject, OwnerReference } from '../../api/index.ts';
@@ -7,7 +8,6 @@ import {
   expectedCounts,
   liveDisruptions,
   nextStatus,
-  rfc3339,
   scaledValue,
   selectsPod,
   type BudgetSpec,

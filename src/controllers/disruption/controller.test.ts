@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.ts';
-import { builtinRegistry } from '../../api/index.ts';
+import { builtinRegistry, rfc3339 } from '../../api/index.ts';
 import { FakeClock, objectKey, type StoreReader } from '../../client/index.ts';
-import { DELETION_TIMEOUT_MS, rfc3339 } from '../../api/disruption/index.ts';
+import { DELETION_TIMEOUT_MS } from '../../api/disruption/index.ts';
 import {
   DisruptionController,
   type DisruptionCaches,

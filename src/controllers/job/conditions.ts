@@ -1,4 +1,5 @@
-import { PHASE_FAILED, PHASE_SUCCEEDED, rfc3339 } from './pods.ts';
+import { rfc3339 } from '../../api/index.ts';
+import { PHASE_FAILED, PHASE_SUCCEEDED } from './pods.ts';
 import type { Job, JobCondition, Pod } from './types.ts';
 
 // Job conditions and the pod failure policy (job_controller.go, pod_failure_policy.go).

@@ -1,6 +1,6 @@
+import { rfc3339 } from '../../api/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rfc3339 } from './pods.ts';
 import { summary } from './test-support.ts';
 import {
   created,

@@ -1,6 +1,6 @@
+import { rfc3339 } from '../../api/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rfc3339 } from './pods.ts';
 import { summary } from './test-support.ts';
 import type { Job } from './types.ts';
 import { created, job, NOW, pod, setup, statusWrites, type Json } from './fixtures.ts';

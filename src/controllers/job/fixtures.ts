@@ -1,7 +1,7 @@
+import { rfc3339 } from '../../api/index.ts';
 import type { KubeObject } from '../../api/index.ts';
 import { FakeClock } from '../../client/index.ts';
 import { JobController } from './controller.ts';
-import { rfc3339 } from './pods.ts';
 import {
   recordingClient,
   recordingRecorder,

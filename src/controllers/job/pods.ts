@@ -18,8 +18,6 @@ export function parseTime(value: string | null | undefined): number | undefined 
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-export { rfc3339 } from '../../api/index.ts';
-
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata?.ownerReferences?.find((r) => r.controller === true);
 }

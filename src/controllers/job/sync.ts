@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../api/index.ts';
 import {
   ensureCondition,
   FAILED,
@@ -29,7 +30,6 @@ import {
   parseTime,
   PHASE_SUCCEEDED,
   restartCount,
-  rfc3339,
 } from './pods.ts';
 import { isSuccessCriteriaMet, trackJobStatus } from './tracking.ts';
 import type { Job, Pod } from './types.ts';

@@ -1,7 +1,7 @@
+import { rfc3339 } from '../../api/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../client/index.ts';
-import { rfc3339 } from './pods.ts';
 import { recordingClient, seededStore, silent, summary } from './test-support.ts';
 import { TtlAfterFinishedController } from './ttl-after-finished.ts';
 import type { Job } from './types.ts';

@@ -1,9 +1,10 @@
+import { rfc3339 } from '../../api/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.ts';
 import { FakeClock } from '../../client/index.ts';
 import { NodeLifecycleController, type NodeLifecycleOptions } from './controller.ts';
-import { rfc3339, type NodeCondition, type Taint } from './node-api.ts';
+import { type NodeCondition, type Taint } from './node-api.ts';
 import {
   lease,
   node,

@@ -1,9 +1,10 @@
+import { rfc3339 } from '../../api/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.ts';
 import { microTime } from '../../client/index.ts';
 import { observeNodeHealth, type NodeHealth } from './health.ts';
-import { nodeCondition, rfc3339 } from './node-api.ts';
+import { nodeCondition } from './node-api.ts';
 import { node, T0 } from './test-support.ts';
 
 // observeNodeHealth step by step: what counts as hearing from a node, and what goes

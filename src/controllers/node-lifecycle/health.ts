@@ -1,11 +1,6 @@
+import { rfc3339 } from '../../api/index.ts';
 import type { KubeObject } from '../../api/index.ts';
-import {
-  microTimeValue,
-  nodeCondition,
-  nodeConditions,
-  rfc3339,
-  type NodeCondition,
-} from './node-api.ts';
+import { microTimeValue, nodeCondition, nodeConditions, type NodeCondition } from './node-api.ts';
 
 // tryUpdateNodeHealth of kube's node lifecycle controller, as a pure step: what the
 // controller last saw of a node (probe time, Ready transition time, conditions, the

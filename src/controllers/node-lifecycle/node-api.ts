@@ -1,5 +1,4 @@
-import type { KubeObject } from '../../api/index.ts';
-import { rfc3339 } from '../../api/disruption/index.ts';
+import { rfc3339, type KubeObject } from '../../api/index.ts';
 import { toleratesTaint } from '../../api/scheduling/index.ts';
 import { isConflict, LEASES, type ResourceRef, type RestClient } from '../../client/index.ts';
 
@@ -124,8 +123,6 @@ export function microTimeValue(value: string | null | undefined): number {
   const micros = Number(fraction.padEnd(6, '0').slice(3, 6));
   return ms * 1000 + micros;
 }
-
-export { rfc3339 };
 
 /** What changing a node's taints needs from the API. */
 export type NodeTaintClient = Pick<RestClient, 'get' | 'patch'>;

@@ -1,6 +1,7 @@
+import { rfc3339 } from '../../api/index.ts';
 import type { KubeObject } from '../../api/index.ts';
 import { isNotFound, type RestClient, type StoreReader } from '../../client/index.ts';
-import { PODS, podSpec, podStatus, rfc3339 } from './node-api.ts';
+import { PODS, podSpec, podStatus } from './node-api.ts';
 
 // Pods by the node they are bound to, and MarkPodsNotReady.
 

@@ -1,8 +1,8 @@
+import { rfc3339 } from '../../api/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.ts';
 import { FakeClock } from '../../client/index.ts';
-import { rfc3339 } from './node-api.ts';
 import { minTolerationSeconds, TaintEvictionController } from './taint-eviction.ts';
 import {
   node,

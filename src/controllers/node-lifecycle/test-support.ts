@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../api/index.ts';
 import type { KubeObject } from '../../api/index.ts';
 import {
   ApiError,
@@ -7,7 +8,6 @@ import {
   type RestClient,
   type StoreReader,
 } from '../../client/index.ts';
-import { rfc3339 } from './node-api.ts';
 import type { EventSink } from './pods.ts';
 
 // Helpers for the tests of the node controllers (and the pod GC) only; not exported from

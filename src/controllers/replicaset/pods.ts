@@ -67,8 +67,6 @@ export function timeOf(value: string | null | undefined): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-export { rfc3339 } from '../../api/index.ts';
-
 /** metav1.GetControllerOf: the owner reference with `controller: true`. */
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata?.ownerReferences?.find((r) => r.controller === true);

@@ -1,8 +1,9 @@
+import { rfc3339 } from '../../api/index.ts';
 import type { KubeObject } from '../../api/index.ts';
 import { matchesLabels } from '../../api/selectors/index.ts';
 import type { SyncContext } from './context.ts';
 import { specOf } from './kinds.ts';
-import { isPodAvailable, isPodReady, rfc3339 } from './pods.ts';
+import { isPodAvailable, isPodReady } from './pods.ts';
 
 // The status both kinds report (replica_set_utils.go: calculateStatus, the ReplicaFailure
 // condition helpers, and the no-op check of updateReplicaSetStatus). Counts are zero-valued
