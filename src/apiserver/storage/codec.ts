@@ -45,6 +45,9 @@ export function encodeWritten(obj: KubeObject): { value: Buffer; json: string } 
  */
 export function settleWritten(obj: KubeObject, json: string, revision: number): void {
   const resourceVersion = String(revision);
+  // The watch cache usually takes the object before its writer resumes (takeWritten):
+  // then it is settled and frozen already, its JSON recorded.
+  if (Object.isFrozen(obj) && obj.metadata?.resourceVersion === resourceVersion) return;
   const meta = (obj.metadata ??= {});
   if (meta.resourceVersion !== resourceVersion) meta.resourceVersion = resourceVersion;
   const wire = withResourceVersion(json, resourceVersion);
