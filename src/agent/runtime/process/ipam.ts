@@ -50,6 +50,8 @@ export function gatewayOf(cidr: string): string {
   return toAddress(parseSubnet(cidr).base + 1);
 }
 
+let pools = 0;
+
 export class AddressPool {
   readonly dir: string;
   readonly #subnet: Subnet;
@@ -58,6 +60,7 @@ export class AddressPool {
   #last = 0;
   /** The cursor as this pool last wrote it. */
   #cursorWritten = '';
+  readonly #id = ++pools;
   #noted = Promise.resolve();
 
   constructor(networkName: string, subnet: string, root = HOST_LOCAL_DIR) {
@@ -94,7 +97,9 @@ export class AddressPool {
    */
   async #writeCursor(file: string, value: string): Promise<void> {
     if (value === this.#cursorWritten) return;
-    const next = `${file}.${process.pid}.next`;
+    // Named for this pool: two pools of one process on the same network (two agents) must
+    // not write one temporary file at once.
+    const next = `${file}.${process.pid}-${this.#id}.next`;
     try {
       await writeFile(next, value);
       await rename(next, file);
