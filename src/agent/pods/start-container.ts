@@ -67,13 +67,17 @@ function pullPolicyOf(container: Container): ImagePullPolicy {
 
 /**
  * While a new sandbox is made, the runtime can already say whether the images that need
- * no pull are there (IfNotPresent, Never): the pod's first container starts without that
- * wait. Pulls (Always) stay where they are, after the sandbox, as the kubelet orders them.
+ * no pull are there (IfNotPresent, Never): the containers that start right after it do
+ * so without that wait. Those are the first init container when there are any (the
+ * others wait for it, and an answer kept that long could be out of date), else the app
+ * containers. Pulls (Always) stay where they are, after the sandbox, as the kubelet
+ * orders them.
  */
 export function beginImageChecks(runtime: RuntimeDriver, record: PodRecord): void {
   const checks = new Map<string, Promise<string>>();
-  const pod = record.pod;
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+  const spec = record.pod.spec;
+  const first = spec?.initContainers?.length ? [spec.initContainers[0]!] : (spec?.containers ?? []);
+  for (const c of first) {
     const policy = pullPolicyOf(c);
     const key = `${policy} ${c.image ?? ''}`;
     if (policy === 'Always' || checks.has(key)) continue;

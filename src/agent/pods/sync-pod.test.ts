@@ -117,10 +117,14 @@ describe('PodSyncer', () => {
       '2026-01-01T00:00:00Z',
     );
     await syncer.sync(record);
+    // Only the first init container's image is checked ahead, while the sandbox is made:
+    // the app's is checked when its turn comes, not kept from before the init containers.
+    assert.deepEqual(runtime.calls.slice(0, 2), ['pull init:v1', 'sandbox web']);
     assert.deepEqual(
       runtime.calls.filter((c) => c.startsWith('start')),
       ['start a'],
     );
+    assert.ok(!runtime.calls.includes('pull app:v1'), 'the app image is not checked yet');
     assert.equal(statusOf(record, clock).phase, 'Pending');
     assert.equal(
       statusOf(record, clock).containerStatuses![0]!.state!.waiting!.reason,
