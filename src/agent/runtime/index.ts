@@ -46,10 +46,12 @@ export async function openRuntime(
     const { createDockerDriver } = await import('./docker/index.ts');
     return { driver: await createDockerDriver({ instance, log: opts.log }), why };
   }
-  const { createProcessDriver } = await import('./process/index.ts');
+  const { createProcessDriver, processRuntimeRunDir } = await import('./process/index.ts');
+  const runDir = processRuntimeRunDir();
   const driver = await createProcessDriver({
     instance,
     stateDir: path.join(opts.dataDir, 'process-runtime'),
+    ...(runDir ? { runDir } : {}),
     log: opts.log,
   });
   return { driver, why };

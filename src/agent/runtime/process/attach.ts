@@ -1,14 +1,13 @@
 import { close, constants as fsConstants, open, write } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../client/index.ts';
 import type { AttachOptions, AttachSession } from '../types.ts';
 import type { HostTools } from './host.ts';
 import type { LogTailer } from './log-tailer.ts';
-import { FILES, type ContainerRecord } from './records.ts';
+import { FILES, fileIn, type ContainerDirs, type ContainerRecord } from './records.ts';
 import { containerTerminal, TerminalResizer } from './terminal.ts';
 
 // Attaching to a container's main process without being its parent (it outlives agents):
@@ -24,7 +23,7 @@ import { containerTerminal, TerminalResizer } from './terminal.ts';
 
 export interface AttachTarget {
   record: ContainerRecord;
-  dir: string;
+  dirs: ContainerDirs;
   tailer: LogTailer;
   tools: HostTools;
   log: Logger;
@@ -36,7 +35,7 @@ export async function attachProcess(
   target: AttachTarget,
   options: AttachOptions,
 ): Promise<AttachSession> {
-  const { record, dir } = target;
+  const { record, dirs } = target;
   const tty = record.tty === true;
   const stdinOnce = record.stdinOnce === true && !tty;
   let finish!: () => void;
@@ -58,7 +57,7 @@ export async function attachProcess(
     end: () => finish(),
   });
 
-  const stdin = options.stdin && record.stdin ? await openStdin(dir) : undefined;
+  const stdin = options.stdin && record.stdin ? await openStdin(dirs) : undefined;
   if (options.stdin && !stdin) options.stdin.resume(); // not the process's: dropped
   if (options.stdin && stdin) {
     const input = options.stdin;
@@ -71,13 +70,13 @@ export async function attachProcess(
     input.pipe(stdin, { end: false });
     input.once('end', () => {
       stdin.end();
-      if (stdinOnce) void closeStdin(dir, target.log);
+      if (stdinOnce) void closeStdin(dirs, target.log);
       else finish();
     });
     void finished.then(() => {
       input.unpipe(stdin);
       if (!stdin.destroyed) stdin.destroy();
-      if (stdinOnce && !input.readableEnded) void closeStdin(dir, target.log);
+      if (stdinOnce && !input.readableEnded) void closeStdin(dirs, target.log);
     });
   }
 
@@ -110,14 +109,14 @@ const writeFd = promisify(write);
 const WRITE_FIFO = fsConstants.O_WRONLY | fsConstants.O_NONBLOCK;
 
 /** A writer on the container's stdin FIFO, or undefined when stdin is closed for good. */
-async function openStdin(dir: string): Promise<net.Socket | undefined> {
-  const closed = await access(join(dir, FILES.stdinClosed)).then(
+async function openStdin(dirs: ContainerDirs): Promise<net.Socket | undefined> {
+  const closed = await access(fileIn(dirs, FILES.stdinClosed)).then(
     () => true,
     () => false,
   );
   if (closed) return undefined;
   try {
-    const fd = await openFd(join(dir, FILES.stdin), WRITE_FIFO);
+    const fd = await openFd(fileIn(dirs, FILES.stdin), WRITE_FIFO);
     // A pipe handle: writes wait for the reader on libuv's loop, not in its thread pool.
     return new net.Socket({ fd, readable: false, writable: true });
   } catch {
@@ -126,10 +125,10 @@ async function openStdin(dir: string): Promise<net.Socket | undefined> {
 }
 
 /** Closes the container's stdin for good: marks it, then releases the shim's holder. */
-async function closeStdin(dir: string, log: Logger): Promise<void> {
+async function closeStdin(dirs: ContainerDirs, log: Logger): Promise<void> {
   try {
-    await writeFile(join(dir, FILES.stdinClosed), '');
-    const fd = await openFd(join(dir, FILES.stdinHold), WRITE_FIFO);
+    await writeFile(fileIn(dirs, FILES.stdinClosed), '');
+    const fd = await openFd(fileIn(dirs, FILES.stdinHold), WRITE_FIFO);
     try {
       await writeFd(fd, '\n'); // the line the holder waits for
     } finally {
@@ -138,6 +137,6 @@ async function closeStdin(dir: string, log: Logger): Promise<void> {
   } catch (err) {
     // ENXIO: the shim is gone, and with it the holder.
     if ((err as NodeJS.ErrnoException).code !== 'ENXIO')
-      log.warn({ err, dir }, 'attach: closing stdin');
+      log.warn({ err, dir: dirs.runDir }, 'attach: closing stdin');
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from './fs-calls.ts';
+import { writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stderrLogger, type Logger } from '../../../client/index.ts';
@@ -30,6 +30,7 @@ import { createMountPoints, removeMountPoints } from './mount-points.ts';
 import { isAlive, signalGroup, whyNotExecutable } from './proc.ts';
 import { gatewayOf } from './ipam.ts';
 import { FILES, newId, RecordStore, type ContainerRecord } from './records.ts';
+import { prepareRunDir } from './run-dir.ts';
 import { SandboxManager } from './sandboxes.ts';
 import { acquireSpawner, type Spawner } from './spawner.ts';
 import { containerTerminal } from './terminal.ts';
@@ -45,8 +46,13 @@ export const PROCESS_RUNTIME = 'process' as const;
 
 export interface ProcessDriverOptions {
   instance: string;
-  /** e.g. `<dataDir>/process-runtime`. */
+  /** e.g. `<dataDir>/process-runtime`: logs and working directories. */
   stateDir: string;
+  /**
+   * Records, exit codes, FIFOs and the pods' /etc files, best on tmpfs (see run-dir.ts);
+   * the state directory when not given.
+   */
+  runDir?: string;
   /** `auto`: own network namespaces when root and the CNI plugins are there. */
   podNetwork?: 'auto' | 'pod' | 'host';
   /** Where the CNI plugins are; default /usr/lib/cni, then /opt/cni/bin. */
@@ -63,8 +69,10 @@ export async function createProcessDriver(options: ProcessDriverOptions): Promis
     podNetwork: options.podNetwork ?? 'auto',
     cniBinDir: options.cniBinDir,
   });
-  const store = new RecordStore(options.stateDir, options.instance);
+  const { stateDir, runDir } = options;
+  const store = new RecordStore({ stateDir, ...(runDir ? { runDir } : {}) }, options.instance);
   await store.init();
+  await prepareRunDir(store);
   const driver = new ProcessDriver(options, host, store);
   await driver.init();
   await driver.adopt();
@@ -173,10 +181,9 @@ class ProcessDriver implements RuntimeDriver {
     const withEtc = { ...spec, mounts: [...(sandbox.etcMounts ?? []), ...spec.mounts] };
     const record = containerRecord(this.#store.instance, id, sandbox, withEtc, can);
     if (this.#host.cgroups) record.cgroups = containerCgroups(this.#host.cgroups, id);
-    const dir = this.#store.containerDir(id);
-    await mkdir(join(dir, FILES.work), { recursive: true });
+    await this.#store.makeContainerDirs(id);
     if (record.stdin || record.tty) {
-      const fifos = [join(dir, FILES.stdin), join(dir, FILES.stdinHold)];
+      const fifos = [FILES.stdin, FILES.stdinHold].map((f) => this.#store.containerFile(id, f));
       const [made] = await this.#spawner.run([
         { file: tools.mkfifo!, args: ['-m', '600', ...fifos] },
       ]);
@@ -225,11 +232,14 @@ class ProcessDriver implements RuntimeDriver {
       if (record.cgroups) await createContainerCgroups(record.cgroups, record.resources);
       // The output files are watched before the process can write to them (see watch.ts).
       await Promise.all(
-        [FILES.stdout, FILES.stderr].map((f) => writeFile(join(dir, f), '', { flag: 'a' })),
+        [FILES.stdout, FILES.stderr].map((f) =>
+          writeFile(this.#store.containerFile(id, f), '', { flag: 'a' }),
+        ),
       );
       this.#watches.acquire(id);
       const { tools } = this.#host;
-      launched = await launchContainer(this.#spawner, tools, record, dir, sandbox.hostname);
+      const dirs = this.#store.containerDirs(id);
+      launched = await launchContainer(this.#spawner, tools, record, dirs, sandbox.hostname);
     } catch (err) {
       this.#watches.release(id);
       if (record.cgroups) await removeCgroups(record.cgroups).catch(() => undefined);
@@ -329,8 +339,13 @@ class ProcessDriver implements RuntimeDriver {
     if (!watch) throw new RuntimeError('NotRunning', `container ${record.name} is not running`);
     let running = true;
     void watch.exited.then(() => (running = false));
-    const dir = this.#store.containerDir(id);
-    const target = { record, dir, tailer: watch.tailer, tools: this.#host.tools, log: this.#log };
+    const target = {
+      record,
+      dirs: this.#store.containerDirs(id),
+      tailer: watch.tailer,
+      tools: this.#host.tools,
+      log: this.#log,
+    };
     return attachProcess({ ...target, running: () => running }, options);
   }
 

@@ -1,3 +1,4 @@
 export { createProcessDriver, PROCESS_RUNTIME, type ProcessDriverOptions } from './driver.ts';
 export { probeProcessHost, processRuntimeNotes, type NoteFacts, type ProcessHost } from './host.ts';
 export type { CniNetwork } from './cni.ts';
+export { processRuntimeRunDir } from './run-dir.ts';

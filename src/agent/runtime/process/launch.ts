@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { RuntimeError } from '../types.ts';
 import type { HostTools } from './host.ts';
 import { netnsPath } from './cni.ts';
-import { FILES, type ContainerRecord } from './records.ts';
+import { FILES, fileIn, type ContainerDirs, type ContainerRecord } from './records.ts';
 import type { ChildExit, Spawner } from './spawner.ts';
 
 // How a container's process starts. It must outlive the agent, so it is spawned detached
@@ -77,12 +77,12 @@ function terminalCommand(record: ContainerRecord): string {
 }
 
 /** The shim's lines that start the command, with the stdin holder when there is one. */
-function runCommand(tools: HostTools, record: ContainerRecord, dir: string): string[] {
+function runCommand(tools: HostTools, record: ContainerRecord, dirs: ContainerDirs): string[] {
   const q = shellQuote;
   const ready = ['printf ok >&3', 'exec 3>&-'];
   // `exec` in a subshell: always the program, never a shell builtin of the same name.
   if (!record.stdin && !record.tty) return [...ready, '(exec "$@")', 'rc=$?'];
-  const [stdin, hold] = [q(join(dir, FILES.stdin)), q(join(dir, FILES.stdinHold))];
+  const [stdin, hold] = [q(fileIn(dirs, FILES.stdin)), q(fileIn(dirs, FILES.stdinHold))];
   // `script` runs the command line with $SHELL: the host's sh, whatever the container's is.
   const command = record.tty
     ? `(SHELL=${q(tools.sh)}; export SHELL; exec ${q(tools.script!)} -q -e -c ${q(terminalCommand(record))} /dev/null)`
@@ -101,9 +101,9 @@ function runCommand(tools: HostTools, record: ContainerRecord, dir: string): str
   ];
 }
 
-function shimScript(tools: HostTools, record: ContainerRecord, dir: string): string {
+function shimScript(tools: HostTools, record: ContainerRecord, dirs: ContainerDirs): string {
   const q = shellQuote;
-  const workingDir = record.workingDir ?? join(dir, FILES.work);
+  const workingDir = record.workingDir ?? fileIn(dirs, FILES.work);
   const lines = [
     'trap : TERM INT',
     `fail() { printf '%s' "$1" >&3; exit 128; }`,
@@ -119,8 +119,8 @@ function shimScript(tools: HostTools, record: ContainerRecord, dir: string): str
   }
   lines.push(
     `cd -- ${q(workingDir)} 2>/dev/null || fail ${q(`cannot change to the working directory ${workingDir}`)}`,
-    ...runCommand(tools, record, dir),
-    `echo "$rc" > ${q(join(dir, FILES.exit))}`,
+    ...runCommand(tools, record, dirs),
+    `echo "$rc" > ${q(fileIn(dirs, FILES.exit))}`,
     `exit "$rc"`,
   );
   return lines.filter(Boolean).join('\n');
@@ -139,14 +139,14 @@ export async function launchContainer(
   spawner: Spawner,
   tools: HostTools,
   record: ContainerRecord,
-  dir: string,
+  dirs: ContainerDirs,
   hostname: string,
 ): Promise<Launched> {
   const argv = [
     ...namespacePrefix(tools, record),
     tools.sh,
     '-c',
-    shimScript(tools, record, dir),
+    shimScript(tools, record, dirs),
     'wharf-shim',
     ...record.command,
     ...record.args,
@@ -157,9 +157,9 @@ export async function launchContainer(
       file: argv[0]!,
       args: argv.slice(1),
       env: containerEnv(record, hostname),
-      cwd: dir,
-      stdout: join(dir, FILES.stdout),
-      stderr: join(dir, FILES.stderr),
+      cwd: dirs.dir,
+      stdout: fileIn(dirs, FILES.stdout),
+      stderr: fileIn(dirs, FILES.stderr),
     });
   } catch (cause) {
     const message = `cannot start ${argv[0]}: ${(cause as Error).message}`;

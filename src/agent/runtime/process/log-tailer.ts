@@ -11,10 +11,9 @@ import {
   writeSync,
   type FSWatcher,
 } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from '../../../client/index.ts';
 import { formatRecord, LogClock, MAX_RECORD, type LogStream } from './cri-log.ts';
-import { FILES } from './records.ts';
+import { FILES, fileIn, type ContainerDirs, type ContainerFile } from './records.ts';
 
 // Turns the two files a container writes (its stdout and stderr, opened O_APPEND before
 // it started, so the process never depends on the agent) into the combined CRI log.
@@ -47,7 +46,7 @@ const CHUNK = 256 * 1024; // per stream and drain: a drain blocks the event loop
 const PUNCH_STEP = 4 * 1024 * 1024;
 
 export interface TailerOptions {
-  dir: string;
+  dirs: ContainerDirs;
   maxLogBytes: number;
   fallocate?: string;
   log: Logger;
@@ -101,7 +100,8 @@ export class LogTailer {
         watcher.on('error', () => undefined); // the periodic drain still reads
         this.#watchers.push(watcher);
       } catch (err) {
-        this.#o.log.warn({ err, dir: this.#o.dir }, `cannot watch the container's ${stream}`);
+        const dir = this.#o.dirs.runDir;
+        this.#o.log.warn({ err, dir }, `cannot watch the container's ${stream}`);
       }
     }
     this.#poll = setInterval(() => this.#drain(false), POLL_MS).unref();
@@ -173,8 +173,8 @@ export class LogTailer {
     this.#outputs.clear();
   }
 
-  #path(file: string): string {
-    return join(this.#o.dir, file);
+  #path(file: ContainerFile): string {
+    return fileIn(this.#o.dirs, file);
   }
 
   #event(stream: LogStream): void {
@@ -272,7 +272,7 @@ export class LogTailer {
     // the limit makes a file larger.
     if (size > 0 && size + data.length > this.#o.maxLogBytes) {
       closeSync(this.#logFd);
-      renameSync(this.#path(FILES.log), this.#path(`${FILES.log}.1`));
+      renameSync(this.#path(FILES.log), `${this.#path(FILES.log)}.1`);
       this.#logFd = openSync(this.#path(FILES.log), 'a');
     }
     writeSync(this.#logFd, data);
@@ -280,7 +280,7 @@ export class LogTailer {
       stdout: this.#pos.stdout - this.#partial.stdout.length,
       stderr: this.#pos.stderr - this.#partial.stderr.length,
     };
-    const tmp = this.#path(`${FILES.offsets}.tmp`);
+    const tmp = `${this.#path(FILES.offsets)}.tmp`;
     writeFileSync(tmp, JSON.stringify(consumed));
     renameSync(tmp, this.#path(FILES.offsets));
     for (const stream of STREAMS) this.#punch(stream, consumed[stream]);
@@ -297,7 +297,8 @@ export class LogTailer {
     execFile(fallocate, [...args, this.#path(stream)], (err) => {
       if (!err || this.#punchFailed) return;
       this.#punchFailed = true;
-      this.#o.log.warn({ err, dir: this.#o.dir }, 'cannot release read container output');
+      const dir = this.#o.dirs.runDir;
+      this.#o.log.warn({ err, dir }, 'cannot release read container output');
     });
   }
 }

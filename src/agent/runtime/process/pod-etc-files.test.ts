@@ -129,7 +129,7 @@ describe(
 
       await driver.removeContainer(id);
       await driver.removeSandbox(sandbox.id);
-      const left = join(env.stateDir, instance, 'pod-etc', sandbox.id);
+      const left = join(env.runDir, instance, 'pod-etc', sandbox.id);
       assert.equal(existsSync(left), false);
     });
   },

@@ -100,7 +100,8 @@ describe('pod networks made with ip (pod-network.ts)', { skip: skip || rootSkip 
         ...{ hostname: 'old', hostNetwork: false, ports: [], state: 'ready', ips: [ip] },
         ...{ createdAt: new Date().toISOString(), netns, network },
       };
-      await new RecordStore(env.stateDir, instance).writeSandbox(record);
+      const dirs = { stateDir: env.stateDir, runDir: env.runDir };
+      await new RecordStore(dirs, instance).writeSandbox(record);
       const chains = async () =>
         (await run('iptables', ['-w', '-t', 'nat', '-S'])).stdout.includes(`id: \\"${id}\\"`);
       assert.ok(await chains(), 'the bridge plugin masqueraded the pod with a chain of its own');

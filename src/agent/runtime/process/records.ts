@@ -11,20 +11,26 @@ import type {
 import type { ContainerCgroups } from './cgroups.ts';
 import type { PodLink } from './pod-network.ts';
 
-// The process runtime's memory is its state directory; nothing lives only in the agent.
+// The process runtime's memory is in two directories; nothing lives only in the agent.
+// What ends with the machine (records, exit codes, the raw output not yet logged, FIFOs,
+// the pods' /etc files) is in the runtime directory, on tmpfs where there is one
+// (run-dir.ts), as containerd keeps its task state under /run. What outlives a reboot
+// (the logs, working directories) is in the state directory, under the data dir. Without
+// a tmpfs both are the state directory.
 //
-//   <stateDir>/<instance>/sandboxes/<id>.json
-//   <stateDir>/<instance>/containers/<id>/state.json      the ContainerRecord
-//                                        stdout, stderr   written by the process itself
-//                                        container.log    CRI-format, written by the agent
-//                                        container.log.1  the rotated one
-//                                        log-offsets.json how far the agent has read
-//                                        exit-code        written by the shim
-//                                        stdin            FIFO: the process's stdin (stdin or tty)
-//                                        stdin-hold       FIFO: releases the shim's hold on stdin
-//                                        stdin-closed     stdinOnce has closed stdin for good
-//                                        work/            default working directory
-//   <stateDir>/<instance>/pod-etc/<sandbox id>/resolv.conf, hosts   the pod's own (as root)
+//   <runDir>/<instance>/sandboxes/<id>.json
+//   <runDir>/<instance>/containers/<id>/state.json       the ContainerRecord
+//                                       stdout, stderr   written by the process itself
+//                                       log-offsets.json how far the agent has read them
+//                                       exit-code        written by the shim
+//                                       stdin            FIFO: the process's stdin (stdin or tty)
+//                                       stdin-hold       FIFO: releases the shim's hold on stdin
+//                                       stdin-closed     stdinOnce has closed stdin for good
+//   <runDir>/<instance>/pod-etc/<sandbox id>/resolv.conf, hosts   the pod's own (as root)
+//   <runDir>/<instance>/state-dir                        the state directory's path (run-dir.ts)
+//   <stateDir>/<instance>/containers/<id>/container.log  CRI-format, written by the agent
+//                                         container.log.1  the rotated one
+//                                         work/          default working directory
 //
 // Records are replaced atomically (write + rename), so a crash never leaves half a file.
 // One agent per instance and state directory: two processes tailing the same container
@@ -42,6 +48,30 @@ export const FILES = {
   stdinHold: 'stdin-hold',
   stdinClosed: 'stdin-closed',
 } as const;
+
+export type ContainerFile = (typeof FILES)[keyof typeof FILES];
+
+/** The container's files in the runtime directory; the others are in the state directory. */
+export const RUN_FILES: ReadonlySet<ContainerFile> = new Set([
+  FILES.state,
+  FILES.stdout,
+  FILES.stderr,
+  FILES.offsets,
+  FILES.exit,
+  FILES.stdin,
+  FILES.stdinHold,
+  FILES.stdinClosed,
+]);
+
+/** A container's directory in the state directory and its directory in the runtime directory. */
+export interface ContainerDirs {
+  dir: string;
+  runDir: string;
+}
+
+export function fileIn(dirs: ContainerDirs, file: ContainerFile): string {
+  return join(RUN_FILES.has(file) ? dirs.runDir : dirs.dir, file);
+}
 
 export interface SandboxRecord {
   instance: string;
@@ -156,30 +186,65 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   return JSON.parse(text) as T;
 }
 
+export interface RecordDirs {
+  /** e.g. `<dataDir>/process-runtime`: logs and working directories. */
+  stateDir: string;
+  /** Records, exit codes, FIFOs, /etc files; the state directory when not given. */
+  runDir?: string;
+}
+
 export class RecordStore {
   readonly instance: string;
-  readonly root: string;
+  /** This instance's directory in the state directory. */
+  readonly stateRoot: string;
+  /** This instance's directory in the runtime directory (the state root without a tmpfs). */
+  readonly runRoot: string;
   readonly #sandboxes: string;
   readonly #containers: string;
+  readonly #containerRecords: string;
 
-  constructor(stateDir: string, instance: string) {
+  constructor(dirs: RecordDirs, instance: string) {
     this.instance = instance;
-    this.root = join(stateDir, instanceDirName(instance));
-    this.#sandboxes = join(this.root, 'sandboxes');
-    this.#containers = join(this.root, 'containers');
+    this.stateRoot = join(dirs.stateDir, instanceDirName(instance));
+    this.runRoot = join(dirs.runDir ?? dirs.stateDir, instanceDirName(instance));
+    this.#sandboxes = join(this.runRoot, 'sandboxes');
+    this.#containers = join(this.stateRoot, 'containers');
+    this.#containerRecords = join(this.runRoot, 'containers');
+  }
+
+  /** Whether records are kept apart from logs (in a runtime directory of their own). */
+  get separate(): boolean {
+    return this.runRoot !== this.stateRoot;
   }
 
   async init(): Promise<void> {
     await mkdir(this.#sandboxes, { recursive: true });
-    await mkdir(this.#containers, { recursive: true });
+    await mkdir(this.#containerRecords, { recursive: true });
+    if (this.separate) await mkdir(this.#containers, { recursive: true });
   }
 
+  /** The container's directory in the state directory: logs and working directory. */
   containerDir(id: string): string {
     return join(this.#containers, id);
   }
 
-  containerFile(id: string, file: (typeof FILES)[keyof typeof FILES]): string {
-    return join(this.#containers, id, file);
+  /** The container's directory in the runtime directory: record, exit code, FIFOs. */
+  containerRunDir(id: string): string {
+    return join(this.#containerRecords, id);
+  }
+
+  containerDirs(id: string): ContainerDirs {
+    return { dir: this.containerDir(id), runDir: this.containerRunDir(id) };
+  }
+
+  containerFile(id: string, file: ContainerFile): string {
+    return fileIn(this.containerDirs(id), file);
+  }
+
+  /** Makes the container's directories, with its default working directory. */
+  async makeContainerDirs(id: string): Promise<void> {
+    await mkdir(join(this.containerDir(id), FILES.work), { recursive: true });
+    if (this.separate) await mkdir(this.containerRunDir(id));
   }
 
   newSandbox(spec: SandboxSpec): SandboxRecord {
@@ -236,14 +301,17 @@ export class RecordStore {
     return writeJsonAtomic(this.containerFile(record.id, FILES.state), record);
   }
 
+  /** Removes the record first: a writeContainer that ends meanwhile fails (ENOENT). */
   async deleteContainer(id: string): Promise<void> {
     if (!ID.test(id)) return;
-    await rm(this.containerDir(id), { recursive: true, force: true });
+    await rm(this.containerRunDir(id), { recursive: true, force: true });
     recordCache.delete(this.containerFile(id, FILES.state));
+    if (this.separate) await rm(this.containerDir(id), { recursive: true, force: true });
   }
 
   async listContainers(): Promise<ContainerRecord[]> {
-    const ids = (await readdir(this.#containers).catch(() => [])).filter((n) => ID.test(n));
+    const names = await readdir(this.#containerRecords).catch(() => []);
+    const ids = names.filter((n) => ID.test(n));
     const records = await Promise.all(ids.map((id) => this.readContainer(id)));
     return records.filter((r): r is ContainerRecord => r !== undefined);
   }

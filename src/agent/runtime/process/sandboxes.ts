@@ -125,7 +125,7 @@ export class SandboxManager {
   }
 
   #etcDir(id: string): string {
-    return join(this.#store.root, 'pod-etc', id);
+    return join(this.#store.runRoot, 'pod-etc', id);
   }
 
   /** Kills the sandbox's containers; the network stays until removal. Idempotent. */
@@ -158,6 +158,8 @@ export class SandboxManager {
       }
     }
     await removePodEtcFiles(this.#etcDir(id));
+    // Where an agent before the runtime directory wrote them (run-dir.ts).
+    if (this.#store.separate) await removePodEtcFiles(join(this.#store.stateRoot, 'pod-etc', id));
     await this.#store.deleteSandbox(id);
   }
 

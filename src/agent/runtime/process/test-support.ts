@@ -23,11 +23,16 @@ export const skip = existsSync('/usr/bin/busybox')
 /** For what only root can do (network namespaces, mounts, cgroups). */
 export const rootSkip = missingRoot('network namespaces, mounts and cgroups');
 
-/** A state directory for the file's drivers; removed, with what is left, after the file. */
+/**
+ * A state directory and a runtime directory for the file's drivers, as an agent has them
+ * on a machine with a tmpfs; removed, with what is left, after the file.
+ */
 export function testEnvironment(network: CniNetwork) {
   let stateDir = '';
+  let runDir = '';
   before(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'wharf-process-'));
+    runDir = await mkdtemp(join(tmpdir(), 'wharf-process-run-'));
   });
   after(async () => {
     // Every process and sandbox is gone by now (each suite removes what it made); what is
@@ -40,6 +45,7 @@ export function testEnvironment(network: CniNetwork) {
       await rmdir(`/sys/fs/cgroup/${controller}/wharf`).catch(() => undefined);
     }
     await rm(stateDir, { recursive: true, force: true });
+    await rm(runDir, { recursive: true, force: true });
     if (root && existsSync(`/sys/class/net/${network.bridge}`)) {
       await run('ip', ['link', 'delete', network.bridge]).catch(() => undefined);
       await rm(`/var/lib/cni/networks/${network.name}`, { recursive: true, force: true });
@@ -49,8 +55,11 @@ export function testEnvironment(network: CniNetwork) {
     get stateDir() {
       return stateDir;
     },
+    get runDir() {
+      return runDir;
+    },
     open: (instance: string, extra: Partial<ProcessDriverOptions> = {}) =>
-      createProcessDriver({ instance, stateDir, network, ...extra }),
+      createProcessDriver({ instance, stateDir, runDir, network, ...extra }),
   };
 }
 

@@ -1,6 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../../client/index.ts';
 import { killCgroup, oomKilled, removeCgroups } from './cgroups.ts';
@@ -60,7 +59,7 @@ export class ContainerWatch {
     this.id = id;
     this.exited = new Promise((resolve) => (this.#resolve = resolve));
     this.tailer = new LogTailer({
-      dir: ctx.store.containerDir(id),
+      dirs: ctx.store.containerDirs(id),
       log: ctx.log,
       maxLogBytes: ctx.maxLogBytes,
       fallocate: ctx.fallocate,
@@ -159,7 +158,7 @@ export class ContainerWatch {
   }
 
   async #stderrTail(): Promise<string> {
-    const handle = await open(join(this.#ctx.store.containerDir(this.id), FILES.stderr), 'r');
+    const handle = await open(this.#ctx.store.containerFile(this.id, FILES.stderr), 'r');
     try {
       const { size } = await handle.stat();
       const buffer = Buffer.alloc(Math.min(size, 1024));

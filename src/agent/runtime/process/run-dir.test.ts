@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { existsSync, statfsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { RecordStore } from './records.ts';
+import { prepareRunDir, processRuntimeRunDir } from './run-dir.ts';
+
+const TMPFS_MAGIC = 0x01021994;
+const shm = existsSync('/dev/shm') && statfsSync('/dev/shm').type === TMPFS_MAGIC;
+
+describe('process runtime directory', () => {
+  let disk = '';
+  let memory = '';
+  before(async () => {
+    disk = await mkdtemp(join(tmpdir(), 'wharf-rundir-'));
+    if (shm) memory = await mkdtemp('/dev/shm/wharf-rundir-test-');
+  });
+  after(async () => {
+    await rm(disk, { recursive: true, force: true });
+    if (memory) await rm(memory, { recursive: true, force: true });
+  });
+
+  it(
+    'takes the first candidate on tmpfs that is a directory of its own, never a link',
+    {
+      skip: shm ? false : '/dev/shm is not a tmpfs here',
+    },
+    async () => {
+      const elsewhere = join(memory, 'elsewhere');
+      await mkdir(elsewhere);
+      await symlink(elsewhere, join(memory, 'link'));
+      const candidates = [join(disk, 'wharf'), join(memory, 'link'), join(memory, 'wharf')];
+      assert.equal(processRuntimeRunDir(candidates), join(memory, 'wharf', 'process-runtime'));
+      assert.equal(existsSync(join(disk, 'wharf')), false, 'nothing is made on a disk');
+      assert.equal((await stat(join(memory, 'wharf'))).mode & 0o777, 0o700);
+      assert.equal(processRuntimeRunDir([join(disk, 'wharf')]), undefined);
+    },
+  );
+
+  it('removes what agents whose state directory is gone left, and nothing else', async () => {
+    const stateDir = join(disk, 'state');
+    const runDir = join(disk, 'run');
+    const orphan = new RecordStore({ stateDir: join(disk, 'deleted'), runDir }, 'orphan');
+    const alive = new RecordStore({ stateDir, runDir }, 'alive');
+    for (const store of [orphan, alive]) {
+      await store.init();
+      await prepareRunDir(store);
+    }
+    await mkdir(join(runDir, 'unnamed')); // being made: it has not named its state dir yet
+    await rm(join(disk, 'deleted'), { recursive: true });
+    await writeFile(join(orphan.runRoot, 'sandboxes', 'x.json'), '{}');
+
+    const mine = new RecordStore({ stateDir, runDir }, 'mine');
+    await mine.init();
+    const [kept, unrecorded] = ['a'.repeat(24), 'b'.repeat(24)];
+    await mine.makeContainerDirs(kept);
+    await mine.makeContainerDirs(unrecorded);
+    await rm(mine.containerRunDir(unrecorded), { recursive: true }); // as after a reboot
+    await prepareRunDir(mine);
+    assert.deepEqual((await readdir(runDir)).sort(), ['alive', 'mine', 'unnamed']);
+    assert.deepEqual(await readdir(join(mine.stateRoot, 'containers')), [kept]);
+  });
+});
