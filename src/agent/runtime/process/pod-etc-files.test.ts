@@ -45,31 +45,37 @@ describe('pod /etc files', () => {
     assert.equal(lines.at(-2), '10.215.0.7\tweb-0');
   });
 
-  it('mounts only what the pod has: resolv.conf with a resolver, hosts with an IP', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wharf-pod-etc-'));
-    try {
-      const hostNet = await writePodEtcFiles(join(dir, 'a'), { hostname: 'h', ips: [] });
-      assert.deepEqual(hostNet, { mounts: [], skipped: [] });
-      assert.equal(existsSync(join(dir, 'a')), false, 'nothing written for the node defaults');
+  for (const sync of [false, true]) {
+    it(`mounts only what the pod has: resolv.conf with a resolver, hosts with an IP (${sync ? 'written synchronously' : 'in the thread pool'})`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'wharf-pod-etc-'));
+      try {
+        const hostNet = await writePodEtcFiles(
+          join(dir, 'a'),
+          { hostname: 'h', ips: [] },
+          { sync },
+        );
+        assert.deepEqual(hostNet, { mounts: [], skipped: [] });
+        assert.equal(existsSync(join(dir, 'a')), false, 'nothing written for the node defaults');
 
-      const both = await writePodEtcFiles(join(dir, 'b'), {
-        hostname: 'h',
-        dns: CLUSTER_FIRST,
-        ips: ['10.215.0.7'],
-      });
-      assert.deepEqual(both.mounts, [
-        {
-          hostPath: join(dir, 'b', 'resolv.conf'),
-          containerPath: '/etc/resolv.conf',
-          readOnly: false,
-        },
-        { hostPath: join(dir, 'b', 'hosts'), containerPath: '/etc/hosts', readOnly: false },
-      ]);
-      assert.match(await readFile(join(dir, 'b', 'hosts'), 'utf8'), /^10\.215\.0\.7\th$/m);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+        const both = await writePodEtcFiles(
+          join(dir, 'b'),
+          { hostname: 'h', dns: CLUSTER_FIRST, ips: ['10.215.0.7'] },
+          { sync },
+        );
+        assert.deepEqual(both.mounts, [
+          {
+            hostPath: join(dir, 'b', 'resolv.conf'),
+            containerPath: '/etc/resolv.conf',
+            readOnly: false,
+          },
+          { hostPath: join(dir, 'b', 'hosts'), containerPath: '/etc/hosts', readOnly: false },
+        ]);
+        assert.match(await readFile(join(dir, 'b', 'hosts'), 'utf8'), /^10\.215\.0\.7\th$/m);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('says on the node when pods keep its files', () => {
     const tools = { sh: '/bin/sh', env: '/usr/bin/env' };

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import type { DnsConfig, Mount } from '../types.ts';
@@ -62,7 +62,11 @@ export interface PodEtcFiles {
  * target is missing on the node (a dangling /etc/resolv.conf link) is skipped: its mount
  * point would have to be created on the node itself, changing the node's resolver.
  */
-export async function writePodEtcFiles(dir: string, spec: PodEtcSpec): Promise<PodEtcFiles> {
+export async function writePodEtcFiles(
+  dir: string,
+  spec: PodEtcSpec,
+  options: { sync: boolean },
+): Promise<PodEtcFiles> {
   const files: Array<{ name: string; target: string; text: string }> = [];
   if (spec.dns) {
     files.push({ name: 'resolv.conf', target: POD_ETC.resolvConf, text: resolvConfText(spec.dns) });
@@ -71,17 +75,22 @@ export async function writePodEtcFiles(dir: string, spec: PodEtcSpec): Promise<P
     files.push({ name: 'hosts', target: POD_ETC.hosts, text: hostsText(spec.hostname, spec.ips) });
   }
   const out: PodEtcFiles = { mounts: [], skipped: [] };
-  // The checks synchronously (metadata), the two writes side by side: this is on every
-  // pod's way to running, where each trip through a busy event loop can take milliseconds.
-  // Not the writes themselves: while the API server's store syncs its journal, a file
+  // The checks synchronously (metadata): this is on every pod's way to running, where
+  // each trip through a busy event loop can take milliseconds. The writes too when `sync`
+  // (on tmpfs); on a disk, while the API server's store syncs its journal, a file
   // created on the same file system can block for milliseconds.
   const placed = files.filter((f) => {
     if (statSync(f.target, { throwIfNoEntry: false })?.isFile()) return true;
     out.skipped.push(`${f.target} is not a file on this node: the pod keeps the node's`);
     return false;
   });
-  if (placed.length > 0) await mkdir(dir, { recursive: true });
-  await Promise.all(placed.map((f) => writeFile(join(dir, f.name), f.text)));
+  if (placed.length > 0 && options.sync) {
+    mkdirSync(dir, { recursive: true });
+    for (const f of placed) writeFileSync(join(dir, f.name), f.text);
+  } else if (placed.length > 0) {
+    await mkdir(dir, { recursive: true });
+    await Promise.all(placed.map((f) => writeFile(join(dir, f.name), f.text)));
+  }
   for (const f of placed) {
     out.mounts.push({ hostPath: join(dir, f.name), containerPath: f.target, readOnly: false });
   }

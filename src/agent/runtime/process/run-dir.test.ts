@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, statfsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RecordStore } from './records.ts';
+import { onTmpfs, RecordStore } from './records.ts';
 import { prepareRunDir, processRuntimeRunDir } from './run-dir.ts';
 
-const TMPFS_MAGIC = 0x01021994;
-const shm = existsSync('/dev/shm') && statfsSync('/dev/shm').type === TMPFS_MAGIC;
+const shm = onTmpfs('/dev/shm');
 
 describe('process runtime directory', () => {
   let disk = '';

@@ -1,7 +1,7 @@
-import { existsSync, lstatSync, mkdirSync, statfsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { FILES, RUN_FILES, type RecordStore, type SandboxRecord } from './records.ts';
+import { FILES, onTmpfs, RUN_FILES, type RecordStore, type SandboxRecord } from './records.ts';
 
 // The runtime directory: where the process runtime keeps what ends with the machine
 // (records.ts lists it), on tmpfs, as containerd keeps its task state under /run.
@@ -17,17 +17,8 @@ import { FILES, RUN_FILES, type RecordStore, type SandboxRecord } from './record
 // candidate must be a directory of our own, never a link: /dev/shm is writable by all.
 // With no tmpfs at all, the state directory holds everything, as it always did.
 
-const TMPFS_MAGIC = 0x01021994;
 /** In an instance's runtime directory: the path of its state directory. */
 const OWNER_FILE = 'state-dir';
-
-function onTmpfs(path: string): boolean {
-  try {
-    return statfsSync(path).type === TMPFS_MAGIC;
-  } catch {
-    return false;
-  }
-}
 
 function ownDirectory(dir: string, uid: number): boolean {
   try {

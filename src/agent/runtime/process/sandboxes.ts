@@ -109,11 +109,11 @@ export class SandboxManager {
     const pod = `${spec.namespace}/${spec.podName}`;
     try {
       const { hostname, dns } = spec;
-      const files = await writePodEtcFiles(this.#etcDir(record.id), {
-        hostname,
-        ...(dns ? { dns } : {}),
-        ips: record.ips,
-      });
+      const files = await writePodEtcFiles(
+        this.#etcDir(record.id),
+        { hostname, ...(dns ? { dns } : {}), ips: record.ips },
+        { sync: this.#store.inMemory },
+      );
       for (const why of files.skipped) this.#log.warn({ pod }, why);
       if (files.mounts.length > 0) record.etcMounts = files.mounts;
     } catch (err) {

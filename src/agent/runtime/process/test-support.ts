@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import type { ContainerSpec, LogLine, RuntimeDriver } from '../types.ts';
 import type { CniNetwork } from './cni.ts';
 import { createProcessDriver, type ProcessDriverOptions } from './driver.ts';
+import { onTmpfs } from './records.ts';
 
 // Shared by the process runtime's test files. Each file uses a CNI network of its own
 // (test files run in parallel, and each deletes its bridge at the end), never a real
@@ -32,7 +33,9 @@ export function testEnvironment(network: CniNetwork) {
   let runDir = '';
   before(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'wharf-process-'));
-    runDir = await mkdtemp(join(tmpdir(), 'wharf-process-run-'));
+    // On tmpfs where there is one, as an agent's (records are then written synchronously).
+    const memory = onTmpfs('/dev/shm') ? '/dev/shm' : tmpdir();
+    runDir = await mkdtemp(join(memory, 'wharf-process-run-'));
   });
   after(async () => {
     // Every process and sandbox is gone by now (each suite removes what it made); what is
