@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from './fs-calls.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerResources } from '../types.ts';
 
@@ -61,17 +61,25 @@ export function containerCgroups(cgroups: Cgroups, id: string): ContainerCgroups
   return { version: cgroups.version, dirs: cgroups.instanceDirs.map((d) => join(d, id)) };
 }
 
-/** Creates a container's groups with its limits. Requests only weigh cpu (shares). */
-export async function createContainerCgroups(
-  planned: ContainerCgroups,
-  resources: ContainerResources,
-): Promise<void> {
-  // Synchronous: cgroupfs lives in memory, and this runs on every container start, where
-  // each trip through a busy event loop can take milliseconds.
+/** Directories to make and files to write, in order: a container's groups with its limits. */
+export interface CgroupSetup {
+  dirs: string[];
+  files: Array<{ path: string; text: string }>;
+}
+
+/**
+ * What makes a container's groups with its limits; requests only weigh cpu (shares). The
+ * spawner helper does it right before it spawns the container (launch.ts), not the agent:
+ * on a busy machine a group's creation waits for locks that other processes' moves
+ * between groups hold, milliseconds in which the agent's event loop would stand still.
+ */
+export function cgroupSetup(planned: ContainerCgroups, resources: ContainerResources): CgroupSetup {
   const { dirs } = planned;
-  for (const dir of dirs) mkdirSync(dir, { recursive: true });
+  const files: CgroupSetup['files'] = [];
   const write = (dir: string, file: string, value: string | number) =>
-    writeFileSync(join(dir, file), String(value));
+    files.push({ path: join(dir, file), text: String(value) });
+  // Whether a controller file exists is the same in the parent group, which exists.
+  const inParent = (dir: string, file: string) => existsSync(join(dirname(dir), file));
   const quota = resources.cpuLimitMillis
     ? Math.max(1000, Math.round((resources.cpuLimitMillis * CPU_PERIOD_US) / 1000))
     : undefined;
@@ -80,32 +88,28 @@ export async function createContainerCgroups(
     ? Math.max(2, Math.floor((resources.cpuRequestMillis * 1024) / 1000))
     : undefined;
   const memory = resources.memoryLimitBytes;
-  try {
-    if (planned.version === 2) {
-      const [dir] = dirs as [string];
-      if (memory) write(dir, 'memory.max', memory);
-      if (memory && existsSync(join(dir, 'memory.swap.max'))) write(dir, 'memory.swap.max', 0);
-      if (quota) write(dir, 'cpu.max', `${quota} ${CPU_PERIOD_US}`);
-      if (shares) write(dir, 'cpu.weight', 1 + Math.floor(((shares - 2) * 9999) / 262142));
-    } else {
-      const [memoryDir, cpuDir] = dirs as [string, string];
-      if (memory) {
-        write(memoryDir, 'memory.limit_in_bytes', memory);
-        // Without this a machine with swap pages out instead of reaching the limit.
-        if (existsSync(join(memoryDir, 'memory.memsw.limit_in_bytes'))) {
-          write(memoryDir, 'memory.memsw.limit_in_bytes', memory);
-        }
+  if (planned.version === 2) {
+    const [dir] = dirs as [string];
+    if (memory) write(dir, 'memory.max', memory);
+    if (memory && inParent(dir, 'memory.swap.max')) write(dir, 'memory.swap.max', 0);
+    if (quota) write(dir, 'cpu.max', `${quota} ${CPU_PERIOD_US}`);
+    if (shares) write(dir, 'cpu.weight', 1 + Math.floor(((shares - 2) * 9999) / 262142));
+  } else {
+    const [memoryDir, cpuDir] = dirs as [string, string];
+    if (memory) {
+      write(memoryDir, 'memory.limit_in_bytes', memory);
+      // Without this a machine with swap pages out instead of reaching the limit.
+      if (inParent(memoryDir, 'memory.memsw.limit_in_bytes')) {
+        write(memoryDir, 'memory.memsw.limit_in_bytes', memory);
       }
-      if (quota) {
-        write(cpuDir, 'cpu.cfs_period_us', CPU_PERIOD_US);
-        write(cpuDir, 'cpu.cfs_quota_us', quota);
-      }
-      if (shares) write(cpuDir, 'cpu.shares', shares);
     }
-  } catch (err) {
-    await removeCgroups(planned);
-    throw err;
+    if (quota) {
+      write(cpuDir, 'cpu.cfs_period_us', CPU_PERIOD_US);
+      write(cpuDir, 'cpu.cfs_quota_us', quota);
+    }
+    if (shares) write(cpuDir, 'cpu.shares', shares);
   }
+  return { dirs: [...dirs], files };
 }
 
 /** Whether the kernel's OOM killer acted in the container's memory group. */

@@ -19,7 +19,7 @@ import {
 } from '../types.ts';
 import { attachProcess } from './attach.ts';
 import { containerRecord, containerStatus } from './containers.ts';
-import { containerCgroups, createContainerCgroups, killCgroup, removeCgroups } from './cgroups.ts';
+import { cgroupSetup, containerCgroups, killCgroup, removeCgroups } from './cgroups.ts';
 import type { CniNetwork } from './cni.ts';
 import { execInContainer } from './exec.ts';
 import { probeProcessHost, type ProcessHost } from './host.ts';
@@ -228,7 +228,6 @@ class ProcessDriver implements RuntimeDriver {
         unrecorded = true;
       }
       if (unrecorded) await this.#store.writeContainer(record);
-      if (record.cgroups) await createContainerCgroups(record.cgroups, record.resources);
       // The output files are watched before the process can write to them (see watch.ts).
       await Promise.all(
         [FILES.stdout, FILES.stderr].map((f) =>
@@ -238,7 +237,15 @@ class ProcessDriver implements RuntimeDriver {
       this.#watches.acquire(id);
       const { tools } = this.#host;
       const dirs = this.#store.containerDirs(id);
-      launched = await launchContainer(this.#spawner, tools, record, dirs, sandbox.hostname);
+      const cgroups = record.cgroups && cgroupSetup(record.cgroups, record.resources);
+      launched = await launchContainer(
+        this.#spawner,
+        tools,
+        record,
+        dirs,
+        sandbox.hostname,
+        cgroups,
+      );
     } catch (err) {
       this.#watches.release(id);
       if (record.cgroups) await removeCgroups(record.cgroups).catch(() => undefined);

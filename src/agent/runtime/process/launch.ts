@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { RuntimeError } from '../types.ts';
+import type { CgroupSetup } from './cgroups.ts';
 import type { HostTools } from './host.ts';
 import { netnsPath } from './cni.ts';
 import { FILES, fileIn, type ContainerDirs, type ContainerRecord } from './records.ts';
@@ -141,6 +142,7 @@ export async function launchContainer(
   record: ContainerRecord,
   dirs: ContainerDirs,
   hostname: string,
+  cgroups?: CgroupSetup,
 ): Promise<Launched> {
   const argv = [
     ...namespacePrefix(tools, record),
@@ -160,9 +162,14 @@ export async function launchContainer(
       cwd: dirs.dir,
       stdout: fileIn(dirs, FILES.stdout),
       stderr: fileIn(dirs, FILES.stderr),
+      ...(cgroups ? { prepare: cgroups } : {}),
     });
   } catch (cause) {
-    const message = `cannot start ${argv[0]}: ${(cause as Error).message}`;
+    const what =
+      (cause as { stage?: string }).stage === 'prepare'
+        ? `cannot make the cgroups of ${record.name}`
+        : `cannot start ${argv[0]}`;
+    const message = `${what}: ${(cause as Error).message}`;
     throw new RuntimeError('RunContainer', message, { cause });
   }
   const setup = launched.setup.then((said) => (said === 'ok' ? undefined : said));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +177,28 @@ describe('process runtime', { skip }, () => {
       }
     },
   );
+
+  it("puts the limits and the request in the container's cgroups", { skip: rootSkip }, async () => {
+    const id = await start('weighed', 'sleep 30', {
+      resources: { memoryLimitBytes: 64 << 20, cpuLimitMillis: 500, cpuRequestMillis: 250 },
+    });
+    try {
+      const group = (controller: string, file: string) =>
+        readFileSync(
+          `/sys/fs/cgroup/${controller}/wharf/${instanceDirName(instance)}/${id}/${file}`,
+          'utf8',
+        ).trim();
+      assert.equal(group('memory', 'memory.limit_in_bytes'), String(64 << 20));
+      assert.equal(group('cpu', 'cpu.cfs_quota_us'), '50000');
+      assert.equal(group('cpu', 'cpu.shares'), '256');
+      const status = await driver.inspectContainer(id);
+      assert.equal(status.state, 'running');
+      const procs = group('cpu', 'cgroup.procs').split('\n').map(Number);
+      assert.ok(procs.length > 0, 'the container runs in its cpu group');
+    } finally {
+      await driver.stopContainer(id, 0);
+    }
+  });
 
   it('removes the cgroups of an exited container', { skip: rootSkip }, async () => {
     const id = await start('limited', 'true', {

@@ -5,11 +5,13 @@
 //
 // Requests, each with a numeric `id`, answered with a message carrying the same `id`:
 //
-//   { op: 'launch', file, args, env, cwd, stdout, stderr }
-//       spawns a detached process (a session of its own) with its stdout and stderr
-//       appended to the two files and fd 3 a pipe; answers { pid, startTime } or
-//       { error }, then later sends { event: 'setup', said } once fd 3 closes (what the
-//       process wrote on it) and { event: 'exit', code, signal } once it ends.
+//   { op: 'launch', file, args, env, cwd, stdout, stderr, prepare }
+//       makes prepare's dirs and writes its files, if any, then spawns a detached
+//       process (a session of its own) with its stdout and stderr appended to the two
+//       files and fd 3 a pipe; answers { pid, startTime } or { error } (with stage
+//       'prepare' when preparing failed), then later sends { event: 'setup', said } once
+//       fd 3 closes (what the process wrote on it) and { event: 'exit', code, signal }
+//       once it ends.
 //   { op: 'run', steps: [{ file, args, env, input, tolerate }], timeoutMs }
 //       runs the steps one after the other, each to its end, with `input` on its stdin;
 //       stops after the first that fails unless it is `tolerate`d; answers
@@ -20,7 +22,7 @@
 
 export const HELPER_SOURCE = String.raw`'use strict';
 const { spawn } = require('node:child_process');
-const { closeSync, openSync, readFileSync } = require('node:fs');
+const { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } = require('node:fs');
 
 const send = (message) => {
   if (process.connected) process.send(message, undefined, undefined, () => undefined);
@@ -37,7 +39,20 @@ function startTime(pid) {
   }
 }
 
+function prepare(p) {
+  for (const dir of p.dirs) mkdirSync(dir, { recursive: true });
+  for (const file of p.files) writeFileSync(file.path, file.text);
+}
+
 function launch(m) {
+  if (m.prepare) {
+    try {
+      prepare(m.prepare);
+    } catch (e) {
+      send({ id: m.id, error: e.message, stage: 'prepare' });
+      return;
+    }
+  }
   const out = openSync(m.stdout, 'a');
   const err = openSync(m.stderr, 'a');
   let child;

@@ -50,6 +50,36 @@ describe('process runtime spawner', () => {
     assert.deepEqual(await ended(child.exit), { code: null, signal: 'SIGTERM' });
   });
 
+  it('makes what the launch asks for before the process starts, and fails when it cannot', async () => {
+    const made = join(dir, 'made', 'deeper');
+    const child = await spawner.launch({
+      file: '/bin/sh',
+      args: ['-c', `cat ${join(made, 'limit')}; exec 3>&-`],
+      env: { PATH: '/usr/bin:/bin' },
+      cwd: dir,
+      stdout: join(dir, 'prepared'),
+      stderr: join(dir, 'err'),
+      prepare: { dirs: [made], files: [{ path: join(made, 'limit'), text: '42' }] },
+    });
+    assert.deepEqual(await ended(child.exit), { code: 0, signal: null });
+    assert.equal(await readFile(join(dir, 'prepared'), 'utf8'), '42');
+
+    const refused = spawner.launch({
+      file: '/bin/true',
+      args: [],
+      env: {},
+      cwd: dir,
+      stdout: join(dir, 'out'),
+      stderr: join(dir, 'err'),
+      prepare: { dirs: [], files: [{ path: join(dir, 'missing', 'limit'), text: '1' }] },
+    });
+    await assert.rejects(refused, (err: Error & { stage?: string }) => {
+      assert.equal(err.stage, 'prepare');
+      assert.match(err.message, /ENOENT.*missing\/limit/);
+      return true;
+    });
+  });
+
   it('refuses what cannot be started', async () => {
     await assert.rejects(
       spawner.launch({

@@ -26,6 +26,12 @@ export interface LaunchRequest {
   /** Files the process's stdout and stderr are appended to. */
   stdout: string;
   stderr: string;
+  /**
+   * Directories made, then files written, before the process is spawned (the
+   * container's cgroups: cgroups.ts says why there). A failure fails the launch with an
+   * error whose `stage` is `prepare`.
+   */
+  prepare?: { dirs: string[]; files: Array<{ path: string; text: string }> };
 }
 
 export interface ChildExit {
@@ -93,7 +99,7 @@ export class Spawner {
         answer: (m) => {
           if (typeof m.error === 'string') {
             this.#forget(id);
-            reject(new Error(m.error));
+            reject(Object.assign(new Error(m.error), m.stage ? { stage: m.stage } : {}));
             return;
           }
           waiting.launched = { pid: m.pid as number, startTime: m.startTime as string };
