@@ -74,7 +74,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const stop = new AbortController();
   const progress = opts.progress ?? (() => undefined);
 
-  const recorder = new EventRecorder(client, 'kubelet', opts.nodeName, log);
+  // The kubelet's event client: eventRecordQPS 50, eventBurst 100 (KubeletConfiguration).
+  // A burst of pod starts writes 3 events a pod; beyond 100 they follow at 50 a second,
+  // behind the pods' status writes instead of among them.
+  const recorder = new EventRecorder(client, 'kubelet', opts.nodeName, log, {
+    qps: 50,
+    burst: 100,
+  });
   const asPod = (pod: Pod) =>
     ({ ...pod, apiVersion: 'v1', kind: 'Pod' }) as Parameters<EventRecorder['event']>[0];
   const fieldPath = (pod: Pod, container?: string) => {

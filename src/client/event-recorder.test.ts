@@ -224,6 +224,47 @@ describe('EventRecorder writes', () => {
   });
 });
 
+describe('EventRecorder pacing', () => {
+  it('writes a burst at once, then at qps, in order, none dropped', async () => {
+    const api = new FakeEvents();
+    const clock = new FakeClock(START);
+    const opts = { clock, random: () => 0.5, qps: 2, burst: 3 };
+    const recorder = new EventRecorder(api.client, 'kubelet', 'box', new ListLogger(), opts);
+    for (let i = 0; i < 6; i++) recorder.event(POD, 'Normal', `Reason${i}`, `message ${i}`);
+    await drain();
+    assert.equal(api.actions.length, 3, 'the burst');
+    clock.advance(499);
+    await drain();
+    assert.equal(api.actions.length, 3);
+    clock.advance(1);
+    await drain();
+    assert.equal(api.actions.length, 4, 'one more every 500 ms');
+    clock.advance(1000);
+    await recorder.flush();
+    const reasons = api.actions.map((a) =>
+      a.verb === 'create' ? (a.event as unknown as { reason: string }).reason : a.verb,
+    );
+    assert.deepEqual(reasons, ['Reason0', 'Reason1', 'Reason2', 'Reason3', 'Reason4', 'Reason5']);
+  });
+
+  it('refills while idle, up to the burst', async () => {
+    const api = new FakeEvents();
+    const clock = new FakeClock(START);
+    const opts = { clock, qps: 10, burst: 2 };
+    const recorder = new EventRecorder(api.client, 'kubelet', 'box', new ListLogger(), opts);
+    recorder.event(POD, 'Normal', 'A', 'a');
+    recorder.event(POD, 'Normal', 'B', 'b');
+    await recorder.flush();
+    clock.advance(60_000);
+    for (const r of ['C', 'D', 'E']) recorder.event(POD, 'Normal', r, r);
+    await drain();
+    assert.equal(api.actions.length, 4, 'two at once after a long pause, not 600');
+    clock.advance(100);
+    await recorder.flush();
+    assert.equal(api.actions.length, 5);
+  });
+});
+
 describe('EventRecorder failures', () => {
   it('retries network failures, the first after a random part of 10 s, then every 10 s', async () => {
     const { api, clock, recorder } = setUp();

@@ -41,6 +41,43 @@ export interface EventRecorderOptions {
   clock?: Clock;
   /** In [0, 1): spreads the first retry so that recorders do not retry in step. */
   random?: () => number;
+  /**
+   * Writes per second once `burst` writes have gone at once, as client-go's client-side
+   * rate limiter paces them (the kubelet's eventRecordQPS and eventBurst: 50 and 100).
+   * Writes wait their turn; none is dropped. No limit when absent.
+   */
+  qps?: number;
+  burst?: number;
+}
+
+/**
+ * A token bucket that lends: each write takes a token, and when none is left it is told
+ * how long until its token will have come (as golang.org/x/time/rate reserves), so that
+ * concurrent writers queue in order without polling.
+ */
+class WriteBudget {
+  readonly #qps: number;
+  readonly #burst: number;
+  readonly #clock: Clock;
+  #tokens: number;
+  #at: number;
+
+  constructor(qps: number, burst: number, clock: Clock) {
+    this.#qps = qps;
+    this.#burst = Math.max(1, burst);
+    this.#clock = clock;
+    this.#tokens = this.#burst;
+    this.#at = clock.now();
+  }
+
+  /** Takes a token; returns how many milliseconds the write must wait for it. */
+  reserve(): number {
+    const now = this.#clock.now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) * this.#qps) / 1000);
+    this.#at = now;
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : (-this.#tokens * 1000) / this.#qps;
+  }
 }
 
 /**
@@ -78,6 +115,7 @@ export class EventRecorder {
   readonly #writing = new Set<string>();
   readonly #closed = new AbortController();
   readonly #names = new EventNames();
+  readonly #budget: WriteBudget | undefined;
   #idleWaiters: (() => void)[] = [];
   /** Events dropped because the queue was full. */
   dropped = 0;
@@ -95,6 +133,9 @@ export class EventRecorder {
     this.#log = log;
     this.#clock = opts.clock ?? realClock;
     this.#random = opts.random ?? Math.random;
+    if (opts.qps !== undefined && opts.qps > 0) {
+      this.#budget = new WriteBudget(opts.qps, opts.burst ?? 1, this.#clock);
+    }
     this.#correlator = new EventCorrelator(this.#clock, (name) =>
       this.#names.next(name, this.#clock.now()),
     );
@@ -210,6 +251,12 @@ export class EventRecorder {
     const closed = this.#closed.signal;
     let event = first;
     for (let tries = 1; ; tries++) {
+      const waitMs = this.#budget?.reserve() ?? 0;
+      if (waitMs > 0) {
+        await sleep(this.#clock, waitMs, closed);
+        if (closed.aborted) return;
+        event = this.#newer(name) ?? event;
+      }
       try {
         await this.#send(event);
         return;
@@ -227,14 +274,16 @@ export class EventRecorder {
         const delayMs = tries === 1 ? this.#random() * RETRY_SLEEP_MS : RETRY_SLEEP_MS;
         await sleep(this.#clock, delayMs, closed);
         if (closed.aborted) return;
-        // What was queued for this Event meanwhile is newer: send that instead.
-        const newer = this.#pending.get(name);
-        if (newer) {
-          this.#pending.delete(name);
-          event = newer;
-        }
+        event = this.#newer(name) ?? event;
       }
     }
+  }
+
+  /** What was queued for an Event while its write waited: newer, so sent instead. */
+  #newer(name: string): CoreEvent | undefined {
+    const newer = this.#pending.get(name);
+    if (newer) this.#pending.delete(name);
+    return newer;
   }
 
   async #send(event: CoreEvent): Promise<void> {
