@@ -1,3 +1,4 @@
+import { writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stderrLogger, type Logger } from '../../../client/index.ts';
@@ -231,7 +232,7 @@ class ProcessDriver implements RuntimeDriver {
       // The output files are watched before the process can write to them (see watch.ts).
       await Promise.all(
         [FILES.stdout, FILES.stderr].map((f) =>
-          this.#store.writeRunFile(this.#store.containerFile(id, f), '', 'a'),
+          writeFile(this.#store.containerFile(id, f), '', { flag: 'a' }),
         ),
       );
       this.#watches.acquire(id);

@@ -139,6 +139,15 @@ describe('process runtime', { skip }, () => {
     const dir = join(env.stateDir, instanceDirName(instance), 'containers', id);
     assert.ok(existsSync(join(dir, `${FILES.log}.1`)), 'the log was rotated');
     assert.ok((await stat(join(dir, FILES.log))).size < 4096);
+    // The raw output is on disk with the log, never on the runtime directory's tmpfs,
+    // whose pages would count against the container's memory limit.
+    assert.ok(existsSync(join(dir, FILES.stdout)));
+    const runDir = join(env.runDir, instanceDirName(instance), 'containers', id);
+    assert.deepEqual(
+      [FILES.stdout, FILES.log].map((f) => existsSync(join(runDir, f))),
+      [false, false],
+    );
+    assert.ok(existsSync(join(runDir, FILES.state)), 'the record is in the runtime directory');
     const kept = (await collect(driver, id)).map((l) => l.data.toString());
     assert.ok(kept.length > 20 && kept.length < 200, `${kept.length} lines kept`);
     assert.deepEqual(kept, followed.slice(-kept.length), 'the newest lines, in order');

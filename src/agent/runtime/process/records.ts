@@ -13,24 +13,26 @@ import type { ContainerCgroups } from './cgroups.ts';
 import type { PodLink } from './pod-network.ts';
 
 // The process runtime's memory is in two directories; nothing lives only in the agent.
-// What ends with the machine (records, exit codes, the raw output not yet logged, FIFOs,
-// the pods' /etc files) is in the runtime directory, on tmpfs where there is one
-// (run-dir.ts), as containerd keeps its task state under /run. What outlives a reboot
-// (the logs, working directories) is in the state directory, under the data dir. Without
-// a tmpfs both are the state directory.
+// What ends with the machine (records, exit codes, FIFOs, the pods' /etc files) is in
+// the runtime directory, on tmpfs where there is one (run-dir.ts), as containerd keeps
+// its task state under /run. The rest is in the state directory, under the data dir:
+// the logs and working directories, which outlive a reboot, and the raw output, which
+// must not be on tmpfs. Its pages would count against the writing container's memory
+// limit until the agent has logged and released them: an agent that is down or behind
+// would get a chatty container OOM-killed. Without a tmpfs both are the state directory.
 //
 //   <runDir>/<instance>/sandboxes/<id>.json
 //   <runDir>/<instance>/containers/<id>/state.json       the ContainerRecord
-//                                       stdout, stderr   written by the process itself
-//                                       log-offsets.json how far the agent has read them
 //                                       exit-code        written by the shim
 //                                       stdin            FIFO: the process's stdin (stdin or tty)
 //                                       stdin-hold       FIFO: releases the shim's hold on stdin
 //                                       stdin-closed     stdinOnce has closed stdin for good
 //   <runDir>/<instance>/pod-etc/<sandbox id>/resolv.conf, hosts   the pod's own (as root)
 //   <runDir>/<instance>/state-dir                        the state directory's path (run-dir.ts)
-//   <stateDir>/<instance>/containers/<id>/container.log  CRI-format, written by the agent
+//   <stateDir>/<instance>/containers/<id>/stdout, stderr written by the process itself
+//                                         container.log  CRI-format, written by the agent
 //                                         container.log.1  the rotated one
+//                                         log-offsets.json how far the agent has read
 //                                         work/          default working directory
 //
 // Records are replaced atomically (write + rename), so a crash never leaves half a file.
@@ -55,9 +57,6 @@ export type ContainerFile = (typeof FILES)[keyof typeof FILES];
 /** The container's files in the runtime directory; the others are in the state directory. */
 export const RUN_FILES: ReadonlySet<ContainerFile> = new Set([
   FILES.state,
-  FILES.stdout,
-  FILES.stderr,
-  FILES.offsets,
   FILES.exit,
   FILES.stdin,
   FILES.stdinHold,
@@ -244,12 +243,6 @@ export class RecordStore {
 
   get inMemory(): boolean {
     return this.#inMemory;
-  }
-
-  /** Writes (flag `a`: creates) a file in the runtime directory; see writeJsonAtomic. */
-  async writeRunFile(path: string, text: string, flag: 'w' | 'a' = 'w'): Promise<void> {
-    if (this.#inMemory) writeFileSync(path, text, { flag });
-    else await writeFile(path, text, { flag });
   }
 
   /** The container's directory in the state directory: logs and working directory. */
