@@ -265,10 +265,12 @@ export class RecordStore {
 
   /** Makes the container's directories, with its default working directory. */
   async makeContainerDirs(id: string): Promise<void> {
+    // The runtime directory's first: a driver starting meanwhile removes state
+    // directories that have none (run-dir.ts), never this one.
+    const runDir = this.containerRunDir(id);
+    if (this.separate && this.#inMemory) mkdirSync(runDir, { recursive: true });
+    else if (this.separate) await mkdir(runDir, { recursive: true });
     await mkdir(join(this.containerDir(id), FILES.work), { recursive: true });
-    if (!this.separate) return;
-    if (this.#inMemory) mkdirSync(this.containerRunDir(id));
-    else await mkdir(this.containerRunDir(id));
   }
 
   newSandbox(spec: SandboxSpec): SandboxRecord {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -60,5 +60,48 @@ describe('process runtime directory', () => {
     await prepareRunDir(mine);
     assert.deepEqual((await readdir(runDir)).sort(), ['alive', 'mine', 'unnamed']);
     assert.deepEqual(await readdir(join(mine.stateRoot, 'containers')), [kept]);
+  });
+});
+
+describe('process runtime directory, records of an older agent', () => {
+  it('moves them, also when an earlier move was cut short', async () => {
+    const disk = await mkdtemp(join(tmpdir(), 'wharf-rundir-legacy-'));
+    try {
+      const stateDir = join(disk, 'state');
+      const runDir = join(disk, 'run');
+      const legacy = new RecordStore({ stateDir }, 'node-a');
+      await legacy.init();
+      const sandbox = legacy.newSandbox({
+        ...{ podUid: 'u', podName: 'p', namespace: 'n', hostname: 'p' },
+        ...{ hostNetwork: true, ports: [] },
+      });
+      await legacy.writeSandbox(sandbox);
+      const id = 'c'.repeat(24);
+      await legacy.makeContainerDirs(id);
+      const record = {
+        ...{ instance: 'node-a', id, sandboxId: sandbox.id, podUid: 'u', podName: 'p' },
+        ...{ namespace: 'n', name: 'main', attempt: 0, hash: 'h', image: 'i', imageRef: 'i' },
+        ...{ command: ['true'], args: [], env: [], mounts: [], resources: {} },
+        ...{ state: 'exited' as const, createdAt: new Date().toISOString(), exitCode: 3 },
+      };
+      await legacy.writeContainer(record);
+      await writeFile(join(legacy.containerDir(id), 'exit-code'), '3\n');
+      // Cut short before: the container's directory in the runtime directory exists.
+      await mkdir(join(runDir, 'node-a', 'containers', id), { recursive: true });
+
+      const store = new RecordStore({ stateDir, runDir }, 'node-a');
+      await store.init();
+      await prepareRunDir(store);
+      assert.deepEqual(
+        (await store.listSandboxes()).map((s) => s.id),
+        [sandbox.id],
+      );
+      assert.deepEqual(await store.readContainer(id), record);
+      assert.equal(await readFile(store.containerFile(id, 'exit-code'), 'utf8'), '3\n');
+      assert.deepEqual(await readdir(store.containerDir(id)), ['exit-code', 'work']);
+      assert.equal(existsSync(join(stateDir, 'node-a', 'sandboxes')), false);
+    } finally {
+      await rm(disk, { recursive: true, force: true });
+    }
   });
 });
