@@ -1,15 +1,23 @@
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { FILES, onTmpfs, RUN_FILES, type RecordStore, type SandboxRecord } from './records.ts';
+import {
+  FILES,
+  onTmpfs,
+  RUN_FILES,
+  type ContainerRecord,
+  type RecordStore,
+  type SandboxRecord,
+} from './records.ts';
 
 // The runtime directory: where the process runtime keeps what ends with the machine
 // (records.ts lists it), on tmpfs, as containerd keeps its task state under /run.
 //
-// Why not the data dir: a pod's start writes a dozen of these files and renames, and on
-// a disk file system each new inode costs the kernel far more than on tmpfs. On ext4
-// without a journal it grows with how many files were deleted in the last half minute
-// (docs/agent.md, "Session 9"): a 50-pod burst spent a quarter of the machine's CPU there.
+// Why not the data dir: a pod's start writes about seven of these files (most of them a
+// temporary file renamed over the last), and on a disk file system each new inode costs
+// the kernel far more than on tmpfs. On ext4 without a journal it grows with how many
+// files were deleted in the last half minute (docs/agent.md, "Session 9"): a 50-pod
+// burst spent a quarter of the machine's CPU there, when all of them were on the disk.
 //
 // Root uses /run/wharf when /run is a tmpfs, else /dev/shm/wharf (minimal systems and
 // containers often have /run on disk); other users /dev/shm/wharf-<uid>. The choice
@@ -66,6 +74,7 @@ export async function prepareRunDir(store: RecordStore): Promise<void> {
 async function removeUnrecordedContainers(store: RecordStore): Promise<void> {
   for (const id of await readdir(join(store.stateRoot, 'containers')).catch(() => [])) {
     if (existsSync(store.containerRunDir(id))) continue;
+    if (existsSync(join(store.containerDir(id), FILES.state))) continue; // not moved: not ours
     await rm(store.containerDir(id), { recursive: true, force: true });
   }
 }
@@ -83,7 +92,8 @@ async function moveLegacyRecords(store: RecordStore): Promise<void> {
     const path = join(legacySandboxes, name);
     if (!name.endsWith('.json')) continue;
     const record = JSON.parse(await readFile(path, 'utf8')) as SandboxRecord;
-    if (record.instance === store.instance) await store.writeSandbox(record);
+    if (record.instance !== store.instance) continue; // not ours to move, nor to lose
+    await store.writeSandbox(record);
     await rm(path, { force: true });
   }
   await rmdir(legacySandboxes).catch(() => undefined);
@@ -92,6 +102,8 @@ async function moveLegacyRecords(store: RecordStore): Promise<void> {
     const legacy = join(store.containerDir(id), FILES.state);
     const text = await readFile(legacy, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
+    const record = JSON.parse(text) as ContainerRecord;
+    if (record.instance !== store.instance) continue;
     await store.makeContainerDirs(id);
     for (const file of RUN_FILES) {
       if (file === FILES.state) continue;
@@ -101,7 +113,7 @@ async function moveLegacyRecords(store: RecordStore): Promise<void> {
         },
       );
     }
-    await store.writeContainer(JSON.parse(text));
+    await store.writeContainer(record);
     await rm(legacy, { force: true });
   }
 }
