@@ -54,5 +54,6 @@ export async function openRuntime(
     ...(runDir ? { runDir } : {}),
     log: opts.log,
   });
-  return { driver, why };
+  const where = runDir ? `records on tmpfs in ${runDir}` : 'records in the data dir (no tmpfs)';
+  return { driver, why: `${why}; ${where}` };
 }
