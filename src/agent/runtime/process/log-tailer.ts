@@ -100,7 +100,7 @@ export class LogTailer {
         watcher.on('error', () => undefined); // the periodic drain still reads
         this.#watchers.push(watcher);
       } catch (err) {
-        const dir = this.#o.dirs.runDir;
+        const dir = this.#o.dirs.dir;
         this.#o.log.warn({ err, dir }, `cannot watch the container's ${stream}`);
       }
     }
@@ -297,7 +297,7 @@ export class LogTailer {
     execFile(fallocate, [...args, this.#path(stream)], (err) => {
       if (!err || this.#punchFailed) return;
       this.#punchFailed = true;
-      const dir = this.#o.dirs.runDir;
+      const dir = this.#o.dirs.dir;
       this.#o.log.warn({ err, dir }, 'cannot release read container output');
     });
   }
