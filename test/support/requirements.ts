@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { statfsSync } from 'node:fs';
 
 // A test that needs a system component which is missing is skipped with the command that
 // installs it; under CI=true a missing component is a failure instead (DESIGN.md).
@@ -32,6 +33,21 @@ export function missingCommand(command: string, install: string): string | false
 export function missingRoot(why: string): string | false {
   if (process.getuid?.() === 0) return false;
   const message = `needs root (${why}): run the tests as root, e.g. \`sudo npm test\``;
+  if (inCI) throw new Error(`CI=true and ${message}`);
+  return message;
+}
+
+/**
+ * `false` when `path` is a tmpfs, else a skip message with the command that mounts one.
+ * Throws under CI.
+ */
+export function missingTmpfs(path: string): string | false {
+  try {
+    if (statfsSync(path).type === 0x01021994) return false;
+  } catch {
+    // missing: the message says how to make it
+  }
+  const message = `needs a tmpfs at ${path}: mount one with \`mount -t tmpfs tmpfs ${path}\``;
   if (inCI) throw new Error(`CI=true and ${message}`);
   return message;
 }

@@ -4,10 +4,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { onTmpfs, RecordStore } from './records.ts';
+import { missingTmpfs } from '../../../../test/support/requirements.ts';
+import { RecordStore } from './records.ts';
 import { prepareRunDir, processRuntimeRunDir } from './run-dir.ts';
 
-const shm = onTmpfs('/dev/shm');
+const tmpfsSkip = missingTmpfs('/dev/shm');
+const shm = tmpfsSkip === false;
 
 describe('process runtime directory', () => {
   let disk = '';
@@ -24,7 +26,7 @@ describe('process runtime directory', () => {
   it(
     'takes the first candidate on tmpfs that is a directory of its own, never a link',
     {
-      skip: shm ? false : '/dev/shm is not a tmpfs here',
+      skip: tmpfsSkip,
     },
     async () => {
       const elsewhere = join(memory, 'elsewhere');
