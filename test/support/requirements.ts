@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { statfsSync } from 'node:fs';
+import { accessSync, constants, statfsSync } from 'node:fs';
 
 // A test that needs a system component which is missing is skipped with the command that
 // installs it; under CI=true a missing component is a failure instead (DESIGN.md).
@@ -24,6 +24,18 @@ export function missingCommand(command: string, install: string): string | false
   const message = `needs ${command}: install it with \`${install}\``;
   if (inCI) throw new Error(`CI=true and ${message}`);
   return message;
+}
+
+/** Like missingCommand, for a program outside PATH (a CNI plugin). Throws under CI. */
+export function missingExecutable(path: string, install: string): string | false {
+  try {
+    accessSync(path, constants.X_OK);
+    return false;
+  } catch {
+    const message = `needs ${path}: install it with \`${install}\``;
+    if (inCI) throw new Error(`CI=true and ${message}`);
+    return message;
+  }
 }
 
 /**

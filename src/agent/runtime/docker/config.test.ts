@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RuntimeLabels, type ContainerSpec, type SandboxSpec } from '../types.ts';
 import {
+  attachedPorts,
   containerCreateOptions,
   cpuShares,
   entrypointAndCmd,
@@ -95,7 +96,7 @@ describe('docker create options', () => {
   it('makes a container that joins its sandbox, with limits, mounts and HOSTNAME', () => {
     const body = containerCreateOptions(
       container,
-      { id: 'sb1', hostname: 'web-0' },
+      { id: 'sb1', hostname: 'web-0', mounts: [] },
       { instance: 'node-a', image: 'app:v1' },
     );
     assert.equal(body.HostConfig?.NetworkMode, 'container:sb1');
@@ -124,10 +125,59 @@ describe('docker create options', () => {
     assert.equal(body.Labels?.[RuntimeLabels.container], 'app');
   });
 
+  it("mounts the pod's /etc files of an attached sandbox, unless the container mounts there", () => {
+    const etc = [
+      { hostPath: '/run/wharf/e/hosts', containerPath: '/etc/hosts', readOnly: false },
+      { hostPath: '/run/wharf/e/resolv.conf', containerPath: '/etc/resolv.conf', readOnly: false },
+    ];
+    const own = { hostPath: '/srv/my-hosts', containerPath: '/etc/hosts', readOnly: true };
+    const body = containerCreateOptions(
+      { ...container, mounts: [own] },
+      { id: 'sb1', hostname: 'web-0', mounts: etc },
+      { instance: 'node-a', image: 'app:v1' },
+    );
+    assert.deepEqual(body.HostConfig?.Mounts, [
+      {
+        Type: 'bind',
+        Source: '/run/wharf/e/resolv.conf',
+        Target: '/etc/resolv.conf',
+        ReadOnly: false,
+      },
+      { Type: 'bind', Source: '/srv/my-hosts', Target: '/etc/hosts', ReadOnly: true },
+    ]);
+  });
+
+  it('makes an attached sandbox without the engine networking, keeping its hostPorts in a label', () => {
+    const body = sandboxCreateOptions(sandbox, {
+      instance: 'node-a',
+      network: 'wharf',
+      image: 'wharf/pause:1',
+      attached: true,
+    });
+    assert.equal(body.NetworkDisabled, true);
+    assert.equal(body.Hostname, 'web-0');
+    assert.equal(body.HostConfig?.NetworkMode, undefined);
+    assert.equal(body.HostConfig?.PortBindings, undefined);
+    assert.equal(body.HostConfig?.Dns, undefined);
+    assert.equal(body.HostConfig?.IpcMode, 'shareable');
+    assert.equal(body.Labels?.[RuntimeLabels.kind], 'sandbox');
+    assert.deepEqual(attachedPorts(body.Labels), [
+      { containerPort: 80, hostPort: 8080, protocol: 'TCP' },
+      { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' },
+    ]);
+    assert.equal(attachedPorts({}), undefined, 'a sandbox the engine attached');
+    const host = sandboxCreateOptions(
+      { ...sandbox, hostNetwork: true },
+      { instance: 'node-a', network: 'wharf', image: 'wharf/pause:1', attached: true },
+    );
+    assert.equal(host.HostConfig?.NetworkMode, 'host', "the host network is the engine's");
+    assert.equal(attachedPorts(host.Labels), undefined);
+  });
+
   it('leaves a HOSTNAME the pod sets itself alone', () => {
     const body = containerCreateOptions(
       { ...container, env: [{ name: 'HOSTNAME', value: 'mine' }] },
-      { id: 'sb1', hostname: 'web-0' },
+      { id: 'sb1', hostname: 'web-0', mounts: [] },
       { instance: 'node-a', image: 'app:v1' },
     );
     assert.deepEqual(body.Env, ['HOSTNAME=mine']);

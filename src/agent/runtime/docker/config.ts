@@ -4,6 +4,8 @@ import {
   RuntimeLabels,
   type ContainerResources,
   type ContainerSpec,
+  type Mount,
+  type PortMapping,
   type SandboxSpec,
 } from '../types.ts';
 
@@ -12,6 +14,12 @@ import {
 
 export const KIND_SANDBOX = 'sandbox';
 export const KIND_CONTAINER = 'container';
+
+/**
+ * On a sandbox whose namespace wharf attaches (the engine's networking off), with the
+ * hostPorts it mapped, which a teardown must be given again.
+ */
+export const LABEL_ATTACHED_PORTS = 'dev.wharf.network.attached-ports';
 
 const LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } };
 const CPU_PERIOD = 100_000;
@@ -62,10 +70,48 @@ function containerName(
   return `k8s_${container}_${spec.podName}_${spec.namespace}_${spec.podUid}_${attempt}_${suffix}`;
 }
 
+/** The hostPorts a sandbox wharf attached was given, from its label. */
+export function attachedPorts(
+  labels: Record<string, string> | undefined,
+): PortMapping[] | undefined {
+  const value = labels?.[LABEL_ATTACHED_PORTS];
+  if (value === undefined) return undefined;
+  try {
+    const ports: unknown = JSON.parse(value);
+    return Array.isArray(ports) ? (ports as PortMapping[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * `attached`: the engine gives the sandbox a namespace with only `lo` and wharf attaches
+ * it (process/netns-attacher.ts), with no engine networking (NetworkDisabled), so no
+ * published ports, DNS files or the engine's per-container network hook either.
+ */
 export function sandboxCreateOptions(
   spec: SandboxSpec,
-  options: { instance: string; network: string; image: string },
+  options: { instance: string; network: string; image: string; attached?: boolean },
 ): Docker.ContainerCreateOptions {
+  if (options.attached && !spec.hostNetwork) {
+    const hostPorts = spec.ports.filter((p) => p.hostPort);
+    return {
+      name: containerName('POD', spec, 0),
+      Image: options.image,
+      Hostname: spec.hostname,
+      NetworkDisabled: true,
+      Labels: {
+        ...sandboxLabels(spec, options.instance),
+        [LABEL_ATTACHED_PORTS]: JSON.stringify(hostPorts),
+      },
+      HostConfig: {
+        IpcMode: 'shareable',
+        CpuShares: MIN_SHARES,
+        LogConfig: LOG_CONFIG,
+        RestartPolicy: { Name: 'no' },
+      },
+    };
+  }
   const exposed: Record<string, object> = {};
   const bindings: Record<string, Array<{ HostIp?: string; HostPort: string }>> = {};
   for (const port of spec.ports) {
@@ -81,13 +127,7 @@ export function sandboxCreateOptions(
     name: containerName('POD', spec, 0),
     Image: options.image,
     ...(spec.hostNetwork ? {} : { Hostname: spec.hostname }),
-    Labels: {
-      [RuntimeLabels.instance]: options.instance,
-      [RuntimeLabels.kind]: KIND_SANDBOX,
-      [RuntimeLabels.podUid]: spec.podUid,
-      [RuntimeLabels.podName]: spec.podName,
-      [RuntimeLabels.namespace]: spec.namespace,
-    },
+    Labels: sandboxLabels(spec, options.instance),
     ExposedPorts: exposed,
     HostConfig: {
       NetworkMode: spec.hostNetwork ? 'host' : options.network,
@@ -104,9 +144,26 @@ export function sandboxCreateOptions(
   };
 }
 
+function sandboxLabels(spec: SandboxSpec, instance: string): Record<string, string> {
+  return {
+    [RuntimeLabels.instance]: instance,
+    [RuntimeLabels.kind]: KIND_SANDBOX,
+    [RuntimeLabels.podUid]: spec.podUid,
+    [RuntimeLabels.podName]: spec.podName,
+    [RuntimeLabels.namespace]: spec.namespace,
+  };
+}
+
+/** What a container needs of its sandbox; `mounts`: its /etc files, when wharf attached it. */
+export interface SandboxRef {
+  id: string;
+  hostname: string;
+  mounts: Mount[];
+}
+
 export function containerCreateOptions(
   spec: ContainerSpec,
-  sandbox: { id: string; hostname: string },
+  sandbox: SandboxRef,
   options: { instance: string; image: string },
 ): Docker.ContainerCreateOptions {
   const env = spec.env.map((e) => `${e.name}=${e.value}`);
@@ -137,7 +194,13 @@ export function containerCreateOptions(
     HostConfig: {
       NetworkMode: `container:${sandbox.id}`,
       IpcMode: `container:${sandbox.id}`,
-      Mounts: spec.mounts.map((m) => ({
+      Mounts: [
+        // The container's own mount of a path wins over the pod's /etc file there.
+        ...sandbox.mounts.filter(
+          (m) => !spec.mounts.some((s) => s.containerPath === m.containerPath),
+        ),
+        ...spec.mounts,
+      ].map((m) => ({
         Type: 'bind' as const,
         Source: m.hostPath,
         Target: m.containerPath,

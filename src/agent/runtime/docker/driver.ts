@@ -20,11 +20,14 @@ import {
   type SandboxSpec,
   type SandboxStatus,
 } from '../types.ts';
+import type { NetnsAttacher } from '../process/index.ts';
 import {
+  attachedPorts,
   containerCreateOptions,
   KIND_CONTAINER,
   KIND_SANDBOX,
   sandboxCreateOptions,
+  type SandboxRef,
 } from './config.ts';
 import { defaultSocketPath, engineMessage, statusCode } from './engine.ts';
 import { DieEventWatcher, type DieEvent } from './events.ts';
@@ -35,11 +38,13 @@ import { containerLogs } from './logs.ts';
 import { DEFAULT_NETWORK, ensureNetwork, type PodGateway, type PodNetwork } from './network.ts';
 import { ensurePauseImage } from './pause.ts';
 import { engineCall, InstanceObjects } from './objects.ts';
+import { openSandboxNetwork, type SandboxAttach } from './sandbox-network.ts';
 import { inspectedSandboxStatus, sandboxStatus, statusFromDieEvent } from './status.ts';
 
 // The docker runtime: a pod is a pause container holding the network (and IPC)
 // namespace on a user-defined bridge, plus one engine container per container spec that
-// joins it. Everything carries this instance's labels; ids that are not ours are treated
+// joins it. The sandbox is attached to the bridge by wharf where it can, else by the
+// engine (sandbox-network.ts). Everything carries this instance's labels; ids that are not ours are treated
 // as missing. Exits come from the engine's event stream.
 
 export const DOCKER_RUNTIME = 'docker' as const;
@@ -51,6 +56,10 @@ export interface DockerDriverOptions {
   socketPath?: string;
   /** Default: `wharf`, 10.88.0.0/16. */
   network?: PodNetwork;
+  /** `engine`: the engine attaches sandboxes even where wharf could. Default `auto`. */
+  attach?: SandboxAttach;
+  /** Where sandboxes wharf attaches get their /etc files; default on a tmpfs. */
+  etcRoot?: string;
   log?: Logger;
 }
 
@@ -83,7 +92,21 @@ export async function createDockerDriver(options: DockerDriverOptions): Promise<
     ensureNetwork(docker, network, log),
   );
   await step('preparing the pause image', () => ensurePauseImage(docker));
-  const driver = new DockerDriver(docker, agent, { ...options, network, log }, info, gateway);
+  const attacher = await step('preparing to attach pods', () =>
+    openSandboxNetwork(docker, network, gateway, {
+      attach: options.attach ?? 'auto',
+      ...(options.etcRoot ? { etcRoot: options.etcRoot } : {}),
+      log,
+    }),
+  );
+  const driver = new DockerDriver(
+    docker,
+    agent,
+    { ...options, network, log },
+    info,
+    gateway,
+    attacher,
+  );
   await step('watching engine events', () => driver.watch());
   return driver;
 }
@@ -104,7 +127,9 @@ class DockerDriver implements RuntimeDriver {
    * a pod's containers are created right after its sandbox, and an inspect each time
    * would queue behind every other pod's calls in the engine.
    */
-  readonly #sandboxes = new Map<string, { id: string; hostname: string }>();
+  readonly #sandboxes = new Map<string, SandboxRef>();
+  /** Attaches sandboxes to the pod network; absent when the engine does. */
+  readonly #attacher: NetnsAttacher | undefined;
   /** The pause image, once made sure of: every sandbox needs it, so it is checked once. */
   #pauseImage: Promise<string> | undefined;
 
@@ -114,8 +139,10 @@ class DockerDriver implements RuntimeDriver {
     options: Required<Pick<DockerDriverOptions, 'instance' | 'network' | 'log'>>,
     info: { MemoryLimit?: boolean; CpuCfsQuota?: boolean },
     gateway: PodGateway | undefined,
+    attacher: NetnsAttacher | undefined,
   ) {
     this.#docker = docker;
+    this.#attacher = attacher;
     this.#agent = agent;
     this.#instance = options.instance;
     this.#network = options.network;
@@ -166,6 +193,7 @@ class DockerDriver implements RuntimeDriver {
         instance: this.#instance,
         network: this.#network.name,
         image: await this.#ensurePauseImage(),
+        attached: this.#attacher !== undefined,
       });
       try {
         container = await this.#docker.createContainer(body);
@@ -192,17 +220,43 @@ class DockerDriver implements RuntimeDriver {
     }
     const info = await this.#objects.inspect(container.id, KIND_SANDBOX);
     if (!info) throw new RuntimeError('NotFound', `the sandbox of ${pod} vanished`);
-    this.#sandboxes.set(info.Id, { id: info.Id, hostname: info.Config.Hostname });
-    return inspectedSandboxStatus(info, this.#network.name);
+    const ref: SandboxRef = { id: info.Id, hostname: info.Config.Hostname, mounts: [] };
+    if (this.#attacher && !spec.hostNetwork) {
+      try {
+        const attached = await this.#attacher.attach({
+          id: info.Id,
+          pid: info.State.Pid,
+          hostname: info.Config.Hostname,
+          podName: spec.podName,
+          namespace: spec.namespace,
+          ports: spec.ports.filter((p) => p.hostPort),
+          ...(spec.dns ? { dns: spec.dns } : {}),
+        });
+        ref.mounts = attached.mounts;
+      } catch (err) {
+        await this.#objects.forceRemove(info.Id);
+        const message = `cannot set up the network of pod ${pod}: ${(err as Error).message}`;
+        throw new RuntimeError('Unavailable', message, { cause: err });
+      }
+    }
+    this.#sandboxes.set(info.Id, ref);
+    return inspectedSandboxStatus(info, this.#network.name, this.#attachedAddress);
   }
 
+  readonly #attachedAddress = (id: string) => this.#attacher?.address(id);
+
+  /** Stops the sandbox and takes down the network wharf attached it to. Idempotent. */
   async stopSandbox(id: string): Promise<void> {
-    await this.stopContainer(id, SANDBOX_GRACE_SECONDS);
+    const info = await this.#objects.inspect(id, KIND_SANDBOX);
+    if (info?.State.Running) await this.#stop(id, SANDBOX_GRACE_SECONDS);
+    await this.#detach(id, info);
   }
 
   async removeSandbox(id: string): Promise<void> {
     this.#sandboxes.delete(id);
-    if (!(await this.#objects.inspect(id, KIND_SANDBOX))) return;
+    const info = await this.#objects.inspect(id, KIND_SANDBOX);
+    await this.#detach(id, info);
+    if (!info) return;
     const label = `${RuntimeLabels.sandbox}=${id}`;
     for (const c of await this.#objects.list(KIND_CONTAINER, { label })) {
       await this.#objects.forceRemove(c.Id);
@@ -210,9 +264,28 @@ class DockerDriver implements RuntimeDriver {
     await this.#objects.forceRemove(id);
   }
 
+  /** A sandbox gone from the engine is detached too when this driver attached it. */
+  async #detach(id: string, info: Docker.ContainerInspectInfo | undefined): Promise<void> {
+    if (!this.#attacher) return;
+    const ports = attachedPorts(info?.Config.Labels);
+    try {
+      // One the engine attached keeps only a claim on its address in the pool.
+      if (info && !ports) await this.#attacher.release(id);
+      else await this.#attacher.detach(id, ports ?? []);
+    } catch (err) {
+      throw new RuntimeError(
+        'Unavailable',
+        `taking down the network of sandbox ${id}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
   async listSandboxes(): Promise<SandboxStatus[]> {
     const items = await this.#objects.list(KIND_SANDBOX);
-    return items.map((item) => sandboxStatus(item, this.#network.name));
+    return items.map((item) => sandboxStatus(item, this.#network.name, this.#attachedAddress));
   }
 
   async createContainer(sandboxId: string, spec: ContainerSpec): Promise<string> {
@@ -240,10 +313,14 @@ class DockerDriver implements RuntimeDriver {
     }
   }
 
-  async #sandboxOf(id: string): Promise<{ id: string; hostname: string }> {
+  async #sandboxOf(id: string): Promise<SandboxRef> {
     const sandbox = await this.#objects.inspect(id, KIND_SANDBOX);
     if (!sandbox) throw new RuntimeError('NotFound', `sandbox ${id} not found`);
-    return { id: sandbox.Id, hostname: sandbox.Config.Hostname };
+    const attached = attachedPorts(sandbox.Config.Labels) !== undefined;
+    const mounts = attached ? (this.#attacher?.etcMounts(id) ?? []) : [];
+    const ref = { id: sandbox.Id, hostname: sandbox.Config.Hostname, mounts };
+    this.#sandboxes.set(id, ref);
+    return ref;
   }
 
   /** Not checked for ownership: ids to start come from this driver's create. */
@@ -260,7 +337,10 @@ class DockerDriver implements RuntimeDriver {
 
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
     const info = await this.#objects.inspect(id);
-    if (!info?.State.Running) return;
+    if (info?.State.Running) await this.#stop(id, gracePeriodSeconds);
+  }
+
+  async #stop(id: string, gracePeriodSeconds: number): Promise<void> {
     try {
       // The engine sends the stop signal, waits `t` seconds, kills, and answers once
       // the container is down.
@@ -319,6 +399,7 @@ class DockerDriver implements RuntimeDriver {
   async close(): Promise<void> {
     this.#events.close();
     this.#listeners.clear();
+    this.#attacher?.close();
     this.#agent.destroy();
   }
 

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { RuntimeLabels, type ContainerStatus, type SandboxStatus } from '../types.ts';
+import { attachedPorts } from './config.ts';
 
 // The engine's view of a container mapped to the runtime's statuses, with dockershim's
 // rules for the state and reason of a container that is not running.
@@ -87,6 +88,9 @@ export function statusFromDieEvent(
   };
 }
 
+/** The address wharf attached a sandbox with, by sandbox id. */
+export type AttachedAddress = (id: string) => string | undefined;
+
 interface SandboxFacts {
   id: string;
   labels: Record<string, string>;
@@ -95,14 +99,21 @@ interface SandboxFacts {
   createdAt: Date;
 }
 
-function sandboxOf(f: SandboxFacts): SandboxStatus {
+/**
+ * The engine's address for a sandbox on its network; for one wharf attached, the
+ * address it holds (`attached`), and without one the sandbox is not ready: its network
+ * was never finished (the agent died half-way) or is gone.
+ */
+function sandboxOf(f: SandboxFacts, attached: AttachedAddress): SandboxStatus {
+  const own = attachedPorts(f.labels) !== undefined;
+  const ip = own ? attached(f.id) : f.ip;
   return {
     id: f.id,
     podUid: f.labels[RuntimeLabels.podUid] ?? '',
     podName: f.labels[RuntimeLabels.podName] ?? '',
     namespace: f.labels[RuntimeLabels.namespace] ?? '',
-    state: f.running ? 'ready' : 'notready',
-    ips: f.ip ? [f.ip] : [],
+    state: f.running && (!own || ip) ? 'ready' : 'notready',
+    ips: ip ? [ip] : [],
     createdAt: f.createdAt,
   };
 }
@@ -111,23 +122,34 @@ function sandboxOf(f: SandboxFacts): SandboxStatus {
 export function inspectedSandboxStatus(
   info: Docker.ContainerInspectInfo,
   network: string,
+  attached: AttachedAddress,
 ): SandboxStatus {
-  return sandboxOf({
-    id: info.Id,
-    labels: info.Config.Labels ?? {},
-    running: info.State.Running,
-    ip: info.NetworkSettings?.Networks?.[network]?.IPAddress,
-    createdAt: new Date(info.Created),
-  });
+  return sandboxOf(
+    {
+      id: info.Id,
+      labels: info.Config.Labels ?? {},
+      running: info.State.Running,
+      ip: info.NetworkSettings?.Networks?.[network]?.IPAddress,
+      createdAt: new Date(info.Created),
+    },
+    attached,
+  );
 }
 
 /** A sandbox from the engine's container list (`GET /containers/json`). */
-export function sandboxStatus(item: Docker.ContainerInfo, network: string): SandboxStatus {
-  return sandboxOf({
-    id: item.Id,
-    labels: item.Labels ?? {},
-    running: item.State === 'running',
-    ip: item.NetworkSettings?.Networks?.[network]?.IPAddress,
-    createdAt: new Date(item.Created * 1000),
-  });
+export function sandboxStatus(
+  item: Docker.ContainerInfo,
+  network: string,
+  attached: AttachedAddress,
+): SandboxStatus {
+  return sandboxOf(
+    {
+      id: item.Id,
+      labels: item.Labels ?? {},
+      running: item.State === 'running',
+      ip: item.NetworkSettings?.Networks?.[network]?.IPAddress,
+      createdAt: new Date(item.Created * 1000),
+    },
+    attached,
+  );
 }

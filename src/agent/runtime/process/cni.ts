@@ -32,6 +32,8 @@ export interface PodAttachment {
   namespace: string;
   network: CniNetwork;
   ports: PortMapping[];
+  /** A process in a namespace made elsewhere (a container's), which is attached by name. */
+  pid?: number;
 }
 
 export function netnsName(sandboxId: string): string {

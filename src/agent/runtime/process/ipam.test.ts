@@ -101,6 +101,21 @@ describe('pod address pool (host-local layout)', () => {
     const left = await readdir(pool.dir);
     assert.ok(!left.includes(mine) && left.includes(other), left.join(' '));
   });
+
+  it('reserves an address handed out elsewhere, once, and says who holds what', async () => {
+    const pool = new AddressPool('net-d', '10.9.0.0/24', root);
+    assert.equal(await pool.reserve('10.9.0.2', 'engine-made', 'eth0'), true);
+    assert.equal(await pool.reserve('10.9.0.2', 'engine-made', 'eth0'), true, 'again: still its');
+    assert.equal(await pool.reserve('10.9.0.2', 'another', 'eth0'), false);
+    assert.equal(await pool.reserve('10.9.0.1', 'another', 'eth0'), false, 'the gateway');
+    assert.equal(await pool.reserve('10.9.1.5', 'another', 'eth0'), false, 'not in the subnet');
+    assert.equal(await pool.allocate('next', 'eth0'), '10.9.0.3');
+    await writeFile(join(pool.dir, '10.10.0.9'), 'other-subnet\r\neth0');
+    assert.deepEqual([...(await pool.holders())].sort(), [
+      ['engine-made', '10.9.0.2'],
+      ['next', '10.9.0.3'],
+    ]);
+  });
 });
 
 function ids(addresses: string[], address: string): string {

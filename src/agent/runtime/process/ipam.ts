@@ -126,6 +126,39 @@ export class AddressPool {
     );
   }
 
+  /**
+   * Claims a given address for the container (one another runtime handed out before this
+   * pool knew it). True when the container holds it now, false when someone else does.
+   */
+  async reserve(address: string, containerId: string, ifname: string): Promise<boolean> {
+    const { base, size } = this.#subnet;
+    const offset = toNumber(address) - base;
+    if (offset < 2 || offset > size - 2) return false; // not ours to hand out
+    await mkdir(this.dir, { recursive: true });
+    if (await this.#claim(address, `${containerId}${LINE_BREAK}${ifname}`)) return true;
+    return (await this.holders()).get(containerId) === address;
+  }
+
+  /** Who holds what: container id to address, for the addresses of this subnet. */
+  async holders(): Promise<Map<string, string>> {
+    const { base, size } = this.#subnet;
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const ours = names.filter((n) => {
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(n)) return false;
+      const offset = toNumber(n) - base;
+      return offset >= 0 && offset < size;
+    });
+    const held = new Map<string, string>();
+    await Promise.all(
+      ours.map(async (address) => {
+        const holder = await readFile(join(this.dir, address), 'utf8').catch(() => undefined);
+        const id = holder?.split(LINE_BREAK)[0]?.trim();
+        if (id) held.set(id, address);
+      }),
+    );
+    return held;
+  }
+
   async #claim(address: string, holder: string): Promise<boolean> {
     const file = join(this.dir, address);
     try {

@@ -65,7 +65,11 @@ export interface PodEtcFiles {
 export async function writePodEtcFiles(
   dir: string,
   spec: PodEtcSpec,
-  options: { sync: boolean },
+  options: {
+    sync: boolean;
+    /** Mounted in the node's own mount namespace tree: its targets must exist there. */
+    nodeTargets?: boolean;
+  },
 ): Promise<PodEtcFiles> {
   const files: Array<{ name: string; target: string; text: string }> = [];
   if (spec.dns) {
@@ -80,6 +84,7 @@ export async function writePodEtcFiles(
   // (on tmpfs); on a disk, while the API server's store syncs its journal, a file
   // created on the same file system can block for milliseconds.
   const placed = files.filter((f) => {
+    if (options.nodeTargets === false) return true;
     if (statSync(f.target, { throwIfNoEntry: false })?.isFile()) return true;
     out.skipped.push(`${f.target} is not a file on this node: the pod keeps the node's`);
     return false;

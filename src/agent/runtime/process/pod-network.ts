@@ -44,6 +44,16 @@ export interface PodLink {
 
 const IFNAME = 'eth0';
 
+export interface PodNetworkOptions {
+  /** The bridge's address; default the subnet's first. */
+  gateway?: string;
+  /**
+   * Who made the bridge and its rules, when not this runtime (the docker engine): then
+   * they are used as they are, and a missing bridge is that owner's to make.
+   */
+  bridgeOwner?: string;
+}
+
 export function hostVethName(sandboxId: string): string {
   return `wh${sandboxId.slice(0, 12)}`; // at most 15 characters (IFNAMSIZ)
 }
@@ -73,12 +83,20 @@ export class PodNetwork {
   #ready = false;
   readonly #attachments: AttachQueue;
 
-  constructor(spawner: Spawner, tools: PodNetworkTools, network: CniNetwork) {
+  readonly #bridgeOwner: string | undefined;
+
+  constructor(
+    spawner: Spawner,
+    tools: PodNetworkTools,
+    network: CniNetwork,
+    options: PodNetworkOptions = {},
+  ) {
     this.#spawner = spawner;
     this.#tools = tools;
     this.network = network;
     this.#pool = new AddressPool(network.name, network.subnet);
-    this.#gateway = gatewayOf(network.subnet);
+    this.#gateway = options.gateway ?? gatewayOf(network.subnet);
+    this.#bridgeOwner = options.bridgeOwner;
     this.#prefix = parseSubnet(network.subnet).prefix;
     this.#attachments = new AttachQueue(spawner, tools.ip);
   }
@@ -97,6 +115,10 @@ export class PodNetwork {
   async #ensure(): Promise<void> {
     const { ip, iptables, iptablesRestore } = this.#tools;
     const { bridge, subnet, name } = this.network;
+    if (this.#bridgeOwner) {
+      if (exists(`/sys/class/net/${bridge}`)) return;
+      throw new Error(`the bridge ${bridge} of ${name} is gone; ${this.#bridgeOwner} makes it`);
+    }
     const steps: RunStep[] = [
       { file: ip, args: ['link', 'add', bridge, 'type', 'bridge'], tolerate: true },
       {
@@ -183,7 +205,8 @@ export class PodNetwork {
     try {
       await this.#attachments.attach({
         hostLines: [
-          `netns add ${a.netns}`,
+          // A namespace made elsewhere (a container's) is given a name; else one is made.
+          a.pid ? `netns attach ${a.netns} ${a.pid}` : `netns add ${a.netns}`,
           `link add ${link.hostVeth} type veth peer name ${IFNAME} netns ${a.netns}`,
           `link set ${link.hostVeth} master ${this.network.bridge} up`,
           `link set ${link.hostVeth} type bridge_slave hairpin on`,
@@ -225,6 +248,26 @@ export class PodNetwork {
     }
     if (link.address) await this.#pool.release(link.address, a.sandboxId);
     else await this.#pool.releaseAll(a.sandboxId);
+  }
+
+  /** Who holds which address of this network: sandbox id to address. */
+  holders(): Promise<Map<string, string>> {
+    return this.#pool.holders();
+  }
+
+  /** An address for a sandbox that another runtime attaches (the engine, to its bridge). */
+  allocate(sandboxId: string): Promise<string> {
+    return this.#pool.allocate(sandboxId, IFNAME);
+  }
+
+  /** Claims an address another runtime handed out; false when someone else holds it. */
+  reserve(address: string, sandboxId: string): Promise<boolean> {
+    return this.#pool.reserve(address, sandboxId, IFNAME);
+  }
+
+  /** Releases whatever the sandbox holds. Idempotent. */
+  release(sandboxId: string): Promise<void> {
+    return this.#pool.releaseAll(sandboxId);
   }
 
   /** Releases a sandbox attached by the CNI plugins themselves (an older agent's). */

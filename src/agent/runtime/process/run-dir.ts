@@ -42,15 +42,21 @@ function defaultCandidates(uid: number): string[] {
   return uid === 0 ? ['/run/wharf', '/dev/shm/wharf'] : [`/dev/shm/wharf-${uid}`];
 }
 
-/** The process runtime's runtime directory on this machine, or undefined without a tmpfs. */
-export function processRuntimeRunDir(candidates?: string[]): string | undefined {
+/** Wharf's runtime directory on this machine (a tmpfs), or undefined without one. */
+export function wharfRunDir(candidates?: string[]): string | undefined {
   const uid = process.getuid?.();
   if (uid === undefined) return undefined;
   for (const dir of candidates ?? defaultCandidates(uid)) {
     if (!onTmpfs(existsSync(dir) ? dir : dirname(dir))) continue;
-    if (ownDirectory(dir, uid)) return join(dir, 'process-runtime');
+    if (ownDirectory(dir, uid)) return dir;
   }
   return undefined;
+}
+
+/** The process runtime's runtime directory on this machine, or undefined without a tmpfs. */
+export function processRuntimeRunDir(candidates?: string[]): string | undefined {
+  const dir = wharfRunDir(candidates);
+  return dir === undefined ? undefined : join(dir, 'process-runtime');
 }
 
 /**
