@@ -33,7 +33,8 @@ const skip =
   (await missingTestImage()) ||
   missingRoot('network namespaces and veths') ||
   missingCommand('ip', 'apt-get install iproute2') ||
-  missingExecutable('/usr/lib/cni/portmap', 'apt-get install containernetworking-plugins');
+  missingExecutable('/usr/lib/cni/portmap', 'apt-get install containernetworking-plugins') ||
+  missingCommand('busybox', 'apt-get install busybox-static');
 
 const POOL = '/var/lib/cni/networks/docker-wharf';
 
@@ -179,6 +180,26 @@ describe('docker sandboxes wharf attaches', { skip }, () => {
       .find((a) => a && a.family === 'IPv4' && !a.internal && !a.address.startsWith('10.88.'));
     assert.ok(nodeIp, 'the node has an address of its own');
     assert.equal(await answer(nodeIp.address, hostPort), 'hello-port\n');
+    // From another machine: a test host in a namespace of its own, through FORWARD.
+    const host = await testHost();
+    try {
+      const { stdout } = await until(() =>
+        run('ip', [
+          'netns',
+          'exec',
+          host.netns,
+          'busybox',
+          'nc',
+          '-w',
+          '2',
+          host.nodeSide,
+          `${hostPort}`,
+        ]),
+      );
+      assert.equal(stdout, 'hello-port\n');
+    } finally {
+      await host.remove();
+    }
     await driver.removeSandbox(sandbox.id);
     const { stdout } = await run('iptables-save', ['-t', 'nat']);
     assert.ok(!stdout.includes(`--dport ${hostPort} `), 'the DNAT rule went with the pod');
@@ -266,3 +287,42 @@ describe('docker sandboxes wharf attaches', { skip }, () => {
 });
 
 const run = promisify(execFile);
+
+/** Retries a command until it prints something, for at most ~5 s. */
+async function until(command: () => Promise<{ stdout: string }>): Promise<{ stdout: string }> {
+  for (let i = 0; ; i++) {
+    const out = await command().catch(() => ({ stdout: '' }));
+    if (out.stdout || i >= 25) return out;
+    await sleep(200);
+  }
+}
+
+/**
+ * A machine next to the node: a network namespace joined to it by a veth pair, with a
+ * /30 of TEST-NET-1 (192.0.2.0/24, never routed anywhere) between them.
+ */
+async function testHost(): Promise<{ netns: string; nodeSide: string; remove(): Promise<void> }> {
+  const tag = randomBytes(3).toString('hex');
+  const netns = `wharf-th-${tag}`;
+  const block = 4 * Math.floor(Math.random() * 63);
+  const nodeSide = `192.0.2.${block + 1}`;
+  const hostSide = `192.0.2.${block + 2}`;
+  const veth = `wt${tag}`;
+  const remove = async () => {
+    await run('ip', ['netns', 'delete', netns]).catch(() => undefined);
+    await run('ip', ['link', 'del', veth]).catch(() => undefined);
+  };
+  try {
+    await run('ip', ['netns', 'add', netns]);
+    await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+    await run('ip', ['addr', 'add', `${nodeSide}/30`, 'dev', veth]);
+    await run('ip', ['link', 'set', veth, 'up']);
+    await run('ip', ['-n', netns, 'addr', 'add', `${hostSide}/30`, 'dev', 'eth0']);
+    await run('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
+    await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { netns, nodeSide, remove };
+}

@@ -69,7 +69,10 @@ export async function openNetnsAttacher(
       why: 'no CNI portmap plugin for hostPorts (apt-get install containernetworking-plugins)',
     };
   }
-  return { attacher: new NetnsAttacher(options, { ip, cniBinDir }) };
+  const iptables = await which('iptables');
+  return {
+    attacher: new NetnsAttacher(options, { ip, cniBinDir, ...(iptables ? { iptables } : {}) }),
+  };
 }
 
 export class NetnsAttacher {
@@ -79,7 +82,10 @@ export class NetnsAttacher {
   /** Sandbox id to address, as attached or read back: a detach needs no directory scan. */
   readonly #addresses = new Map<string, string>();
 
-  constructor(options: NetnsAttacherOptions, tools: { ip: string; cniBinDir: string }) {
+  constructor(
+    options: NetnsAttacherOptions,
+    tools: { ip: string; cniBinDir: string; iptables?: string },
+  ) {
     this.#options = options;
     const { spawner, release } = acquireSpawner(options.log);
     this.#release = release;

@@ -116,8 +116,11 @@ export class PodNetwork {
     const { ip, iptables, iptablesRestore } = this.#tools;
     const { bridge, subnet, name } = this.network;
     if (this.#bridgeOwner) {
-      if (exists(`/sys/class/net/${bridge}`)) return;
-      throw new Error(`the bridge ${bridge} of ${name} is gone; ${this.#bridgeOwner} makes it`);
+      if (!exists(`/sys/class/net/${bridge}`)) {
+        throw new Error(`the bridge ${bridge} of ${name} is gone; ${this.#bridgeOwner} makes it`);
+      }
+      if (iptables) await this.#acceptHostPorts(iptables);
+      return;
     }
     const steps: RunStep[] = [
       { file: ip, args: ['link', 'add', bridge, 'type', 'bridge'], tolerate: true },
@@ -168,6 +171,29 @@ export class PodNetwork {
       }
     }
     await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+  }
+
+  /**
+   * Lets hostPort traffic from other machines through FORWARD to the bridge. The owner's
+   * rules (docker's: a DROP policy, and ACCEPT only for the ports it published itself)
+   * would drop what portmap translated; kube-proxy lets its own through the same way.
+   */
+  async #acceptHostPorts(iptables: string): Promise<void> {
+    const { bridge, name } = this.network;
+    const rule = ['-o', bridge, '-m', 'conntrack', '--ctstate', 'DNAT'];
+    const comment = ['-m', 'comment', '--comment', `wharf hostPorts of pods of ${name}`];
+    const insertOnce =
+      'ipt=$1; shift; "$ipt" -w -C FORWARD "$@" 2>/dev/null || "$ipt" -w -I FORWARD "$@"';
+    const [r] = await this.#spawner.run([
+      {
+        file: '/bin/sh',
+        args: ['-c', insertOnce, 'sh', iptables, ...rule, ...comment, '-j', 'ACCEPT'],
+        env: { PATH: SYSTEM_PATH },
+      },
+    ]);
+    if (!r || r.code !== 0 || r.error) {
+      throw failure(`letting hostPort traffic through to ${bridge}`, r);
+    }
   }
 
   /** Attaches the pod; returns its address. Undoes what it did when it fails. */
