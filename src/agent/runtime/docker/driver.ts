@@ -44,8 +44,8 @@ import { inspectedSandboxStatus, sandboxStatus, statusFromDieEvent } from './sta
 // The docker runtime: a pod is a pause container holding the network (and IPC)
 // namespace on a user-defined bridge, plus one engine container per container spec that
 // joins it. The sandbox is attached to the bridge by wharf where it can, else by the
-// engine (sandbox-network.ts). Everything carries this instance's labels; ids that are not ours are treated
-// as missing. Exits come from the engine's event stream.
+// engine (sandbox-network.ts). Everything carries this instance's labels; ids that are
+// not ours are treated as missing. Exits come from the engine's event stream.
 
 export const DOCKER_RUNTIME = 'docker' as const;
 

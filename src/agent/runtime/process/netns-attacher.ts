@@ -81,6 +81,8 @@ export class NetnsAttacher {
   readonly #release: () => void;
   /** Sandbox id to address, as attached or read back: a detach needs no directory scan. */
   readonly #addresses = new Map<string, string>();
+  /** Detached at their stop and not yet removed: a removal then needs no pool scan. */
+  readonly #detached = new Set<string>();
 
   constructor(
     options: NetnsAttacherOptions,
@@ -138,6 +140,7 @@ export class NetnsAttacher {
 
   /** Detaches the sandbox, releases its address, removes its /etc files. Idempotent. */
   async detach(id: string, ports: PortMapping[]): Promise<void> {
+    if (this.#detached.delete(id)) return;
     const address = this.#addresses.get(id);
     await this.#network.tearDown(this.#attachment(id, { ports }), {
       hostVeth: hostVethName(id),
@@ -145,6 +148,7 @@ export class NetnsAttacher {
     });
     this.#addresses.delete(id);
     await removePodEtcFiles(this.#etcDir(id));
+    if (address) this.#detached.add(id);
   }
 
   /** Releases the claim on an address of a sandbox the engine attached. Idempotent. */
