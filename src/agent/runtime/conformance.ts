@@ -19,6 +19,33 @@ import {
 // test file only says how to open a driver. Commands are POSIX `sh` plus `busybox` applets,
 // so they run alike in the test image (a busybox rootfs) and on a host with busybox-static.
 
+/** A container spec of a pod with nothing set but its name and image, for driver tests. */
+export function testContainerSpec(
+  pod: { podUid: string; podName: string; namespace: string },
+  name: string,
+  image: string,
+  extra: Partial<ContainerSpec> = {},
+): ContainerSpec {
+  return {
+    podUid: pod.podUid,
+    podName: pod.podName,
+    namespace: pod.namespace,
+    name,
+    attempt: 0,
+    hash: 'h1',
+    image,
+    command: [],
+    args: [],
+    env: [],
+    mounts: [],
+    tty: false,
+    stdin: false,
+    stdinOnce: false,
+    resources: {},
+    ...extra,
+  };
+}
+
 export interface RuntimeConformanceOptions {
   name: string;
   /** Opens a driver for `instance`; called again with the same instance to test recovery. */
@@ -102,24 +129,10 @@ export function runRuntimeConformance(options: RuntimeConformanceOptions): void 
       script: string,
       extra: Partial<ContainerSpec> = {},
     ): ContainerSpec {
-      return {
-        podUid: sandbox.podUid,
-        podName: sandbox.podName,
-        namespace: sandbox.namespace,
-        name,
-        attempt: 0,
-        hash: 'h1',
-        image: options.image,
+      return testContainerSpec(sandbox, name, options.image, {
         command: ['sh', '-c', script],
-        args: [],
-        env: [],
-        mounts: [],
-        tty: false,
-        stdin: false,
-        stdinOnce: false,
-        resources: {},
         ...extra,
-      };
+      });
     }
 
     async function run(

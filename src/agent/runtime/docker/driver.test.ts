@@ -12,6 +12,7 @@ import {
   type ContainerStatus,
   type RuntimeDriver,
 } from '../types.ts';
+import { testContainerSpec } from '../conformance.ts';
 import { engineMessage, openEngine } from './engine.ts';
 import { loadImage } from './image-archive.ts';
 import { createDockerDriver } from './index.ts';
@@ -61,24 +62,13 @@ describe('docker driver', { skip }, () => {
     }
   });
 
-  const spec = (sandbox: { podUid: string }, extra: Partial<ContainerSpec>): ContainerSpec => ({
-    podUid: sandbox.podUid,
-    podName: 'pod',
-    namespace: 'docker-test',
-    name: `c-${randomUUID().slice(0, 6)}`,
-    attempt: 0,
-    hash: 'h',
-    image,
-    command: [],
-    args: [],
-    env: [],
-    mounts: [],
-    tty: false,
-    stdin: false,
-    stdinOnce: false,
-    resources: {},
-    ...extra,
-  });
+  const spec = (sandbox: { podUid: string }, extra: Partial<ContainerSpec>): ContainerSpec =>
+    testContainerSpec(
+      { podUid: sandbox.podUid, podName: 'pod', namespace: 'docker-test' },
+      `c-${randomUUID().slice(0, 6)}`,
+      image,
+      { hash: 'h', ...extra },
+    );
 
   async function runToExit(sandboxId: string, container: ContainerSpec) {
     return startToExit(await driver.createContainer(sandboxId, container));

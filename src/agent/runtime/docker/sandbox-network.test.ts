@@ -20,6 +20,7 @@ import {
   missingTestImage,
 } from '../../../../test/support/test-image.ts';
 import type { ContainerSpec, ContainerStatus, RuntimeDriver, SandboxSpec } from '../types.ts';
+import { testContainerSpec } from '../conformance.ts';
 import { openEngine } from './engine.ts';
 import { createDockerDriver } from './index.ts';
 
@@ -71,23 +72,13 @@ describe('docker sandboxes wharf attaches', { skip }, () => {
     ...extra,
   });
 
-  const spec = (podUid: string, command: string): ContainerSpec => ({
-    podUid,
-    podName: 'pod',
-    namespace: 'attach-test',
-    name: `c-${randomUUID().slice(0, 6)}`,
-    attempt: 0,
-    hash: 'h',
-    image,
-    command: ['sh', '-c', command],
-    args: [],
-    env: [],
-    mounts: [],
-    tty: false,
-    stdin: false,
-    stdinOnce: false,
-    resources: {},
-  });
+  const spec = (podUid: string, command: string): ContainerSpec =>
+    testContainerSpec(
+      { podUid, podName: 'pod', namespace: 'attach-test' },
+      `c-${randomUUID().slice(0, 6)}`,
+      image,
+      { command: ['sh', '-c', command] },
+    );
 
   async function output(id: string): Promise<string> {
     let text = '';
