@@ -252,27 +252,56 @@ describe('docker sandboxes wharf attaches', { skip }, () => {
     }
   });
 
+  it('keeps the pod network in use for the engine, so that a prune leaves it under running pods', async () => {
+    const holder = await docker.getContainer('wharf-network-holder-wharf').inspect();
+    assert.equal(holder.State.Running, true);
+    const ip = holder.NetworkSettings.Networks?.wharf?.IPAddress ?? '';
+    assert.equal((await readFile(join(POOL, ip), 'utf8')).split('\r\n')[0], holder.Name.slice(1));
+    const sandbox = await driver.runSandbox(sandboxSpec());
+    assert.notEqual(sandbox.ips[0], ip);
+    // Only networks of wharf's pods: others on the engine are not this test's to remove.
+    await run('docker', ['network', 'prune', '-f', '--filter', 'label=dev.wharf.network=pods']);
+    assert.ok(await docker.getNetwork('wharf').inspect(), 'the network is still there');
+    await driver.removeSandbox(sandbox.id);
+  });
+
   it('claims the addresses of sandboxes the engine attached, and frees them at removal', async () => {
-    const engineDriver = await createDockerDriver({ instance, attach: 'engine' });
+    // A network of this test's own: the engine's own allocations on `wharf` know nothing
+    // of the pods other tests run there (why a machine's agents upgrade together).
+    const network = { name: `wharf-up-${randomBytes(3).toString('hex')}`, subnet: '10.87.0.0/16' };
+    const pool = `/var/lib/cni/networks/docker-${network.name}`;
     let sandboxId = '';
     try {
-      const sandbox = await engineDriver.runSandbox(sandboxSpec());
-      sandboxId = sandbox.id;
-      const info = await docker.getContainer(sandbox.id).inspect();
-      assert.equal(info.NetworkSettings.Networks?.wharf?.IPAddress, sandbox.ips[0]);
+      const engineDriver = await createDockerDriver({ instance, network, attach: 'engine' });
+      try {
+        const sandbox = await engineDriver.runSandbox(sandboxSpec());
+        sandboxId = sandbox.id;
+        const info = await docker.getContainer(sandbox.id).inspect();
+        assert.equal(info.NetworkSettings.Networks?.[network.name]?.IPAddress, sandbox.ips[0]);
+      } finally {
+        await engineDriver.close();
+      }
+      const upgraded = await createDockerDriver({ instance, network, etcRoot });
+      try {
+        const listed = (await upgraded.listSandboxes()).find((x) => x.id === sandboxId)!;
+        assert.equal(listed.state, 'ready');
+        const ip = listed.ips[0]!;
+        assert.equal((await readFile(join(pool, ip), 'utf8')).split('\r\n')[0], sandboxId);
+        await upgraded.removeSandbox(sandboxId);
+        assert.ok(!existsSync(join(pool, ip)));
+      } finally {
+        await upgraded.close();
+      }
     } finally {
-      await engineDriver.close();
-    }
-    const upgraded = await createDockerDriver({ instance, etcRoot });
-    try {
-      const listed = (await upgraded.listSandboxes()).find((x) => x.id === sandboxId)!;
-      assert.equal(listed.state, 'ready');
-      const ip = listed.ips[0]!;
-      assert.equal((await readFile(join(POOL, ip), 'utf8')).split('\r\n')[0], sandboxId);
-      await upgraded.removeSandbox(sandboxId);
-      assert.ok(!existsSync(join(POOL, ip)));
-    } finally {
-      await upgraded.close();
+      await docker
+        .getContainer(`wharf-network-holder-${network.name}`)
+        .remove({ force: true })
+        .catch(() => undefined);
+      await docker
+        .getNetwork(network.name)
+        .remove()
+        .catch(() => undefined);
+      await rm(pool, { recursive: true, force: true });
     }
   });
 });

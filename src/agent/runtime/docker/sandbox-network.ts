@@ -5,6 +5,8 @@ import type { Logger } from '../../../client/index.ts';
 import { RuntimeLabels } from '../types.ts';
 import { openNetnsAttacher, wharfRunDir, type NetnsAttacher } from '../process/index.ts';
 import { KIND_SANDBOX } from './config.ts';
+import { statusCode } from './engine.ts';
+import { PAUSE_IMAGE } from './pause.ts';
 import type { PodGateway, PodNetwork } from './network.ts';
 
 // Who attaches a pod's sandbox to the pod network. The engine can: a sandbox created on
@@ -65,8 +67,17 @@ export async function openSandboxNetwork(
     );
     return undefined;
   }
-  await opened.attacher.reconcile(() => engineSandboxes(docker, network.name));
-  return opened.attacher;
+  const { attacher } = opened;
+  await attacher.reconcile(() => engineSandboxes(docker, network.name));
+  try {
+    await ensureNetworkHolder(docker, network.name, attacher);
+  } catch (err) {
+    options.log.warn(
+      { err, network: network.name },
+      'nothing keeps the pod network in use for the engine: `docker network prune` would remove it under running pods',
+    );
+  }
+  return attacher;
 }
 
 /** Every wharf sandbox on the engine, any agent's, and the addresses the engine gave. */
@@ -80,5 +91,78 @@ async function engineSandboxes(docker: Docker, networkName: string) {
     const ip = item.NetworkSettings?.Networks?.[networkName]?.IPAddress;
     if (ip && item.State === 'running') addresses.set(item.Id, ip);
   }
-  return { ids: new Set(items.map((item) => item.Id)), addresses };
+  // The holder's claim is by name, made before its container exists: never stale here.
+  const ids = new Set([...items.map((item) => item.Id), networkHolderName(networkName)]);
+  return { ids, addresses };
+}
+
+export const KIND_NETWORK_HOLDER = 'network-holder';
+
+export function networkHolderName(network: string): string {
+  return `wharf-network-holder-${network}`;
+}
+
+/**
+ * Keeps the pod network in use in the engine's eyes. With sandboxes wharf attaches, no
+ * container is on it as far as the engine knows, and `docker network prune` (or
+ * `docker system prune`) would remove it, bridge and all, under running pods. One pause
+ * container on it holds it, at an address from wharf's pool so that no pod is given
+ * the same. Shared by the agents on the engine and never removed, like the network.
+ */
+async function ensureNetworkHolder(
+  docker: Docker,
+  network: string,
+  attacher: NetnsAttacher,
+): Promise<void> {
+  const name = networkHolderName(network);
+  let info = await inspectByName(docker, name);
+  if (!info) {
+    const address = await attacher.claim(name);
+    try {
+      await docker.createContainer({
+        name,
+        Image: PAUSE_IMAGE,
+        Labels: { [RuntimeLabels.kind]: KIND_NETWORK_HOLDER },
+        HostConfig: {
+          NetworkMode: network,
+          RestartPolicy: { Name: 'unless-stopped' },
+          CpuShares: 2,
+          LogConfig: { Type: 'none', Config: {} },
+        },
+        NetworkingConfig: {
+          EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: address } } },
+        },
+      });
+    } catch (err) {
+      if (statusCode(err) !== 409) {
+        await attacher.release(name);
+        throw err;
+      }
+      // Another agent made it meanwhile, with the same claim.
+    }
+    info = await inspectByName(docker, name);
+  }
+  // Its configured address: a stopped container has no IPAddress.
+  const endpoint = info?.NetworkSettings?.Networks?.[network];
+  const given = endpoint?.IPAMConfig?.IPv4Address || endpoint?.IPAddress;
+  if (given && !(await attacher.claimGiven(name, given))) {
+    throw new Error(`${name} has ${given}, which wharf's pool gave another`);
+  }
+  if (info && !info.State.Running) {
+    await docker
+      .getContainer(info.Id)
+      .start()
+      .catch((err: unknown) => {
+        if (statusCode(err) !== 304) throw err;
+      });
+  }
+}
+
+async function inspectByName(docker: Docker, name: string) {
+  try {
+    return await docker.getContainer(name).inspect();
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
 }

@@ -151,6 +151,19 @@ export class NetnsAttacher {
     if (address) this.#detached.add(id);
   }
 
+  /**
+   * An address for something the engine attaches itself (a container that keeps the
+   * network in use), held under `key`: the one it already holds, else a new one.
+   */
+  async claim(key: string): Promise<string> {
+    return (await this.#network.holders()).get(key) ?? (await this.#network.allocate(key));
+  }
+
+  /** Claims an address the engine gave under `key`; false when someone else holds it. */
+  claimGiven(key: string, address: string): Promise<boolean> {
+    return this.#network.reserve(address, key);
+  }
+
   /** Releases the claim on an address of a sandbox the engine attached. Idempotent. */
   async release(id: string): Promise<void> {
     this.#addresses.delete(id);
