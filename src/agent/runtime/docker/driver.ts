@@ -38,7 +38,12 @@ import { containerLogs } from './logs.ts';
 import { DEFAULT_NETWORK, ensureNetwork, type PodGateway, type PodNetwork } from './network.ts';
 import { ensurePauseImage } from './pause.ts';
 import { engineCall, InstanceObjects } from './objects.ts';
-import { openSandboxNetwork, type SandboxAttach } from './sandbox-network.ts';
+import {
+  attachSandbox,
+  detachSandbox,
+  openSandboxNetwork,
+  type SandboxAttach,
+} from './sandbox-network.ts';
 import { inspectedSandboxStatus, sandboxStatus, statusFromDieEvent } from './status.ts';
 
 // The docker runtime: a pod is a pause container holding the network (and IPC)
@@ -223,20 +228,10 @@ class DockerDriver implements RuntimeDriver {
     const ref: SandboxRef = { id: info.Id, hostname: info.Config.Hostname, mounts: [] };
     if (this.#attacher && !spec.hostNetwork) {
       try {
-        const attached = await this.#attacher.attach({
-          id: info.Id,
-          pid: info.State.Pid,
-          hostname: info.Config.Hostname,
-          podName: spec.podName,
-          namespace: spec.namespace,
-          ports: spec.ports.filter((p) => p.hostPort),
-          ...(spec.dns ? { dns: spec.dns } : {}),
-        });
-        ref.mounts = attached.mounts;
+        ref.mounts = await attachSandbox(this.#attacher, info, spec);
       } catch (err) {
         await this.#objects.forceRemove(info.Id);
-        const message = `cannot set up the network of pod ${pod}: ${(err as Error).message}`;
-        throw new RuntimeError('Unavailable', message, { cause: err });
+        throw err;
       }
     }
     this.#sandboxes.set(info.Id, ref);
@@ -264,23 +259,8 @@ class DockerDriver implements RuntimeDriver {
     await this.#objects.forceRemove(id);
   }
 
-  /** A sandbox gone from the engine is detached too when this driver attached it. */
   async #detach(id: string, info: Docker.ContainerInspectInfo | undefined): Promise<void> {
-    if (!this.#attacher) return;
-    const ports = attachedPorts(info?.Config.Labels);
-    try {
-      // One the engine attached keeps only a claim on its address in the pool.
-      if (info && !ports) await this.#attacher.release(id);
-      else await this.#attacher.detach(id, ports ?? []);
-    } catch (err) {
-      throw new RuntimeError(
-        'Unavailable',
-        `taking down the network of sandbox ${id}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
+    if (this.#attacher) await detachSandbox(this.#attacher, id, info);
   }
 
   async listSandboxes(): Promise<SandboxStatus[]> {

@@ -2,9 +2,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../../../client/index.ts';
-import { RuntimeLabels } from '../types.ts';
+import { RuntimeError, RuntimeLabels, type Mount, type SandboxSpec } from '../types.ts';
 import { openNetnsAttacher, wharfRunDir, type NetnsAttacher } from '../process/index.ts';
-import { KIND_SANDBOX } from './config.ts';
+import { attachedPorts, KIND_SANDBOX } from './config.ts';
 import { statusCode } from './engine.ts';
 import { PAUSE_IMAGE } from './pause.ts';
 import type { PodGateway, PodNetwork } from './network.ts';
@@ -164,5 +164,48 @@ async function inspectByName(docker: Docker, name: string) {
   } catch (err) {
     if (statusCode(err) === 404) return undefined;
     throw err;
+  }
+}
+
+/** Attaches a started sandbox; returns the mounts of its /etc files for its containers. */
+export async function attachSandbox(
+  attacher: NetnsAttacher,
+  info: Docker.ContainerInspectInfo,
+  spec: SandboxSpec,
+): Promise<Mount[]> {
+  try {
+    const attached = await attacher.attach({
+      id: info.Id,
+      pid: info.State.Pid,
+      hostname: info.Config.Hostname,
+      podName: spec.podName,
+      namespace: spec.namespace,
+      ports: spec.ports.filter((p) => p.hostPort),
+      ...(spec.dns ? { dns: spec.dns } : {}),
+    });
+    return attached.mounts;
+  } catch (err) {
+    const pod = `${spec.namespace}/${spec.podName}`;
+    const message = `cannot set up the network of pod ${pod}: ${(err as Error).message}`;
+    throw new RuntimeError('Unavailable', message, { cause: err });
+  }
+}
+
+/**
+ * Takes down what was attached for a sandbox (also one gone from the engine); of one the
+ * engine attached, only the claim on its address is released. Idempotent.
+ */
+export async function detachSandbox(
+  attacher: NetnsAttacher,
+  id: string,
+  info: Docker.ContainerInspectInfo | undefined,
+): Promise<void> {
+  const ports = attachedPorts(info?.Config.Labels);
+  try {
+    if (info && !ports) await attacher.release(id);
+    else await attacher.detach(id, ports ?? []);
+  } catch (err) {
+    const message = `taking down the network of sandbox ${id}: ${(err as Error).message}`;
+    throw new RuntimeError('Unavailable', message, { cause: err });
   }
 }
