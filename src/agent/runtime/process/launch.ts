@@ -110,13 +110,12 @@ function shimScript(tools: HostTools, record: ContainerRecord, dirs: ContainerDi
     `fail() { printf '%s' "$1" >&3; exit 128; }`,
     joinCgroupsScript(record),
   ];
-  for (const m of record.mounts) {
-    // One `mount` for a read-only bind too: util-linux (≥ 2.27) binds, then remounts the
-    // bind read-only itself.
-    const ro = m.readOnly ? ['-o', 'ro'] : [];
-    const what = `${m.hostPath} at ${m.containerPath}${m.readOnly ? ' read-only' : ''}`;
-    const args = [tools.mount!, '--bind', ...ro, '--', m.hostPath, m.containerPath].map(q);
-    lines.push(`out=$(${args.join(' ')} 2>&1) || fail ${q(`cannot mount ${what}: `)}"$out"`);
+  if (record.mounts.length > 0) {
+    // All of them with one `mount`, from the table fstabText() wrote: one run, and one
+    // read of the mount table, instead of one each (~1.5 ms of CPU apiece). Its message
+    // names the mount point that failed.
+    const args = [tools.mount!, '-a', '-T', fileIn(dirs, FILES.fstab)].map(q);
+    lines.push(`out=$(${args.join(' ')} 2>&1) || fail ${q('cannot mount the volumes: ')}"$out"`);
   }
   lines.push(
     `cd -- ${q(workingDir)} 2>/dev/null || fail ${q(`cannot change to the working directory ${workingDir}`)}`,
@@ -125,6 +124,26 @@ function shimScript(tools: HostTools, record: ContainerRecord, dirs: ContainerDi
     `exit "$rc"`,
   );
   return lines.filter(Boolean).join('\n');
+}
+
+/**
+ * The container's mounts as an fstab for `mount -a -T`: binds in order (a later one at
+ * the same path covers an earlier one), read-only ones bound and then remounted
+ * read-only by util-linux (≥ 2.27), fields escaped as fstab(5) wants.
+ */
+export function fstabText(mounts: ContainerRecord['mounts']): string {
+  const field = (s: string) =>
+    s
+      .replace(/\\/g, '\\134')
+      .replace(/ /g, '\\040')
+      .replace(/\t/g, '\\011')
+      .replace(/\n/g, '\\012');
+  return mounts
+    .map(
+      (m) =>
+        `${field(m.hostPath)} ${field(m.containerPath)} none ${m.readOnly ? 'bind,ro' : 'bind'} 0 0\n`,
+    )
+    .join('');
 }
 
 export interface Launched {
@@ -162,16 +181,30 @@ export async function launchContainer(
       cwd: dirs.dir,
       stdout: fileIn(dirs, FILES.stdout),
       stderr: fileIn(dirs, FILES.stderr),
-      ...(cgroups ? { prepare: cgroups } : {}),
+      ...prepareFiles(record, dirs, cgroups),
     });
   } catch (cause) {
     const what =
       (cause as { stage?: string }).stage === 'prepare'
-        ? `cannot make the cgroups of ${record.name}`
+        ? `cannot make the cgroups or mount table of ${record.name}`
         : `cannot start ${argv[0]}`;
     const message = `${what}: ${(cause as Error).message}`;
     throw new RuntimeError('RunContainer', message, { cause });
   }
   const setup = launched.setup.then((said) => (said === 'ok' ? undefined : said));
   return { ...launched, setup };
+}
+
+/** What the spawner writes right before the spawn: the cgroups, and the mount table. */
+function prepareFiles(
+  record: ContainerRecord,
+  dirs: ContainerDirs,
+  cgroups: CgroupSetup | undefined,
+): { prepare?: CgroupSetup } {
+  const files = [...(cgroups?.files ?? [])];
+  if (record.mounts.length > 0) {
+    files.push({ path: fileIn(dirs, FILES.fstab), text: fstabText(record.mounts) });
+  }
+  if (!cgroups && files.length === 0) return {};
+  return { prepare: { dirs: cgroups?.dirs ?? [], files } };
 }

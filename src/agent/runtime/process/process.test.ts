@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -181,6 +181,50 @@ describe('process runtime', { skip }, () => {
         await driver.stopContainer(id, 0);
         await driver.removeContainer(id);
         assert.ok(!existsSync(target), 'the mount point it created is gone with the container');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it(
+    'mounts in order from one mount table, odd paths too, and names a mount that fails',
+    { skip: rootSkip },
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'wharf mounts '));
+      try {
+        const first = join(dir, 'first one');
+        const second = join(dir, 'back\\slash');
+        for (const [source, text] of [
+          [first, 'first'],
+          [second, 'second'],
+        ] as const) {
+          await mkdir(source);
+          await writeFile(join(source, 'greeting'), `${text}\n`);
+        }
+        const target = join(dir, 'the target');
+        const id = await start('ordered', `cat '${target}/greeting'; touch '${target}/x' || true`, {
+          mounts: [
+            { hostPath: first, containerPath: target, readOnly: false },
+            { hostPath: second, containerPath: target, readOnly: true },
+          ],
+        });
+        assert.equal((await exited(id)).exitCode, 0);
+        const lines = (await collect(driver, id)).map((l) => l.data.toString());
+        assert.equal(lines[0], 'second\n', 'the later mount covers the earlier one');
+        assert.match(lines.join(''), /Read-only file system/);
+
+        const missing = join(dir, 'not there');
+        const failing = await driver.createContainer(
+          sandboxId,
+          spec(podUid, 'missing', 'true', {
+            mounts: [{ hostPath: missing, containerPath: target, readOnly: false }],
+          }),
+        );
+        await assert.rejects(driver.startContainer(failing), (err: Error) => {
+          assert.match(err.message, /cannot mount the volumes: .*the target/);
+          return true;
+        });
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

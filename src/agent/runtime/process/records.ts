@@ -50,6 +50,7 @@ export const FILES = {
   stdin: 'stdin',
   stdinHold: 'stdin-hold',
   stdinClosed: 'stdin-closed',
+  fstab: 'fstab',
 } as const;
 
 export type ContainerFile = (typeof FILES)[keyof typeof FILES];
@@ -61,6 +62,7 @@ export const RUN_FILES: ReadonlySet<ContainerFile> = new Set([
   FILES.stdin,
   FILES.stdinHold,
   FILES.stdinClosed,
+  FILES.fstab,
 ]);
 
 /** A container's directory in the state directory and its directory in the runtime directory. */
