@@ -110,10 +110,18 @@ function shimScript(tools: HostTools, record: ContainerRecord, dirs: ContainerDi
     `fail() { printf '%s' "$1" >&3; exit 128; }`,
     joinCgroupsScript(record),
   ];
-  if (record.mounts.length > 0) {
-    // All of them with one `mount`, from the table fstabText() wrote: one run, and one
-    // read of the mount table, instead of one each (~1.5 ms of CPU apiece). Its message
-    // names the mount point that failed.
+  const [only] = record.mounts;
+  if (record.mounts.length === 1 && only) {
+    // One `mount` for a read-only bind too: util-linux (≥ 2.27) binds, then remounts the
+    // bind read-only itself.
+    const ro = only.readOnly ? ['-o', 'ro'] : [];
+    const what = `${only.hostPath} at ${only.containerPath}${only.readOnly ? ' read-only' : ''}`;
+    const args = [tools.mount!, '--bind', ...ro, '--', only.hostPath, only.containerPath];
+    lines.push(`out=$(${args.map(q).join(' ')} 2>&1) || fail ${q(`cannot mount ${what}: `)}"$out"`);
+  } else if (record.mounts.length > 1) {
+    // All of them with one `mount`, from the table fstabText() wrote: ~1.7 ms of CPU for
+    // any number, against ~1.5 ms for each one mounted alone. Its message names the
+    // mount point that failed.
     const args = [tools.mount!, '-a', '-T', fileIn(dirs, FILES.fstab)].map(q);
     lines.push(`out=$(${args.join(' ')} 2>&1) || fail ${q('cannot mount the volumes: ')}"$out"`);
   }
@@ -202,7 +210,7 @@ function prepareFiles(
   cgroups: CgroupSetup | undefined,
 ): { prepare?: CgroupSetup } {
   const files = [...(cgroups?.files ?? [])];
-  if (record.mounts.length > 0) {
+  if (record.mounts.length > 1) {
     files.push({ path: fileIn(dirs, FILES.fstab), text: fstabText(record.mounts) });
   }
   if (!cgroups && files.length === 0) return {};

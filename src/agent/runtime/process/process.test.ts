@@ -218,7 +218,10 @@ describe('process runtime', { skip }, () => {
         const failing = await driver.createContainer(
           sandboxId,
           spec(podUid, 'missing', 'true', {
-            mounts: [{ hostPath: missing, containerPath: target, readOnly: false }],
+            mounts: [
+              { hostPath: first, containerPath: join(dir, 'another'), readOnly: false },
+              { hostPath: missing, containerPath: target, readOnly: false },
+            ],
           }),
         );
         await assert.rejects(driver.startContainer(failing), (err: Error) => {
