@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../../client/index.ts';
+import { parseResolvConf } from '../../../network/index.ts';
 import type { DnsConfig, Mount, PortMapping } from '../types.ts';
 import { netnsName, type PodAttachment } from './cni.ts';
 import { readdir, rm } from './fs-calls.ts';
@@ -235,20 +236,11 @@ export function nodeResolver(file = '/etc/resolv.conf'): DnsConfig {
   } catch {
     // no resolver configured: an empty one
   }
-  const dns: DnsConfig = { servers: [], searches: [], options: [] };
-  for (const raw of text.split('\n')) {
-    const [key, ...rest] = raw
-      .replace(/[#;].*$/, '')
-      .trim()
-      .split(/\s+/);
-    const values = rest.filter(Boolean);
-    if (key === 'nameserver' && values[0] && !isLoopback(values[0])) dns.servers.push(values[0]);
-    else if (key === 'search' || key === 'domain') dns.searches = values;
-    else if (key === 'options') dns.options.push(...values);
-  }
-  return dns;
-}
-
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1';
+  const conf = parseResolvConf(text);
+  const loopback = (a: string) => a.startsWith('127.') || a === '::1';
+  return {
+    servers: conf.nameservers.filter((a) => !loopback(a)),
+    searches: conf.search,
+    options: conf.options,
+  };
 }
