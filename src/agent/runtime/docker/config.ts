@@ -86,7 +86,7 @@ export function attachedPorts(
 
 /**
  * `attached`: the engine gives the sandbox a namespace with only `lo` and wharf attaches
- * it (process/netns-attacher.ts), with no engine networking (NetworkDisabled), so no
+ * it (podnet/netns-attacher.ts), with no engine networking (NetworkDisabled), so no
  * published ports, DNS files or the engine's per-container network hook either.
  */
 export function sandboxCreateOptions(

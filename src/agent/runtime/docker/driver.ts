@@ -20,7 +20,7 @@ import {
   type SandboxSpec,
   type SandboxStatus,
 } from '../types.ts';
-import type { NetnsAttacher } from '../process/index.ts';
+import type { NetnsAttacher } from '../podnet/index.ts';
 import {
   attachedPorts,
   containerCreateOptions,

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../../../client/index.ts';
 import { RuntimeError, RuntimeLabels, type Mount, type SandboxSpec } from '../types.ts';
-import { openNetnsAttacher, wharfRunDir, type NetnsAttacher } from '../process/index.ts';
+import { wharfRunDir } from '../host/index.ts';
+import { openNetnsAttacher, type NetnsAttacher } from '../podnet/index.ts';
 import { attachedPorts, KIND_SANDBOX } from './config.ts';
 import { statusCode } from './engine.ts';
 import { PAUSE_IMAGE } from './pause.ts';
@@ -18,7 +19,7 @@ import type { PodGateway, PodNetwork } from './network.ts';
 //
 // So, as root with `ip` and the CNI portmap plugin, wharf attaches sandboxes itself, to
 // the engine's bridge, with addresses from a pool of its own on the network's subnet
-// (process/netns-attacher.ts). Otherwise, or with `attach: 'engine'`, the engine does.
+// (podnet/netns-attacher.ts). Otherwise, or with `attach: 'engine'`, the engine does.
 
 export type SandboxAttach = 'auto' | 'engine';
 

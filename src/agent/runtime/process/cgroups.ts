@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from './fs-calls.ts';
+import { mkdir, readFile, rmdir, writeFile } from '../host/index.ts';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerResources } from '../types.ts';

@@ -1,4 +1,3 @@
-import { writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stderrLogger, type Logger } from '../../../client/index.ts';
@@ -21,18 +20,17 @@ import {
 import { attachProcess } from './attach.ts';
 import { containerRecord, containerStatus } from './containers.ts';
 import { cgroupSetup, containerCgroups, killCgroup, removeCgroups } from './cgroups.ts';
-import type { CniNetwork } from './cni.ts';
+import { acquireSpawner, isAlive, signalGroup, writeFile, type Spawner } from '../host/index.ts';
+import { gatewayOf, type CniNetwork } from '../podnet/index.ts';
 import { execInContainer } from './exec.ts';
 import { probeProcessHost, type ProcessHost } from './host.ts';
 import { containerEnv, launchContainer } from './launch.ts';
 import { readContainerLogs } from './log-reader.ts';
 import { createMountPoints, removeMountPoints } from './mount-points.ts';
-import { isAlive, signalGroup, whyNotExecutable } from './proc.ts';
-import { gatewayOf } from './ipam.ts';
+import { whyNotExecutable } from './proc.ts';
 import { FILES, newId, RecordStore, type ContainerRecord } from './records.ts';
 import { prepareRunDir } from './run-dir.ts';
 import { SandboxManager } from './sandboxes.ts';
-import { acquireSpawner, type Spawner } from './spawner.ts';
 import { containerTerminal } from './terminal.ts';
 import { packageVersion } from './version.ts';
 import { findWatch, WatchHolder } from './watch.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { RuntimeError, type ExecOptions, type ExecSession } from '../types.ts';
 import type { HostTools } from './host.ts';
 import { containerEnv, joinCgroupsScript, shellQuote } from './launch.ts';
-import { signalGroup } from './proc.ts';
+import { signalGroup } from '../host/index.ts';
 import { FILES, type ContainerRecord } from './records.ts';
 import { TerminalResizer, terminalOf } from './terminal.ts';
 

@@ -1,14 +1,11 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isExecutableFile, SYSTEM_PATH, which } from '../host/index.ts';
 import { probeCgroups, type Cgroups } from './cgroups.ts';
 import { instanceDirName } from './records.ts';
 
 // What the machine offers the process runtime, found once when a driver opens. Every
 // missing piece becomes a note for the node's events (`capabilities().notes`), so an
 // operator learns why pods share the host network or run without limits.
-
-/** Where the runtime looks for its helper binaries; the agent's own PATH is not trusted. */
-export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export const CNI_PLUGINS = ['bridge', 'host-local', 'loopback'] as const;
 
@@ -47,29 +44,6 @@ export interface ProbeOptions {
   instance: string;
   podNetwork: 'auto' | 'pod' | 'host';
   cniBinDir?: string;
-}
-
-export async function which(name: string, path = SYSTEM_PATH): Promise<string | undefined> {
-  for (const dir of path.split(':')) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/**
- * Synchronous inside: it runs on every container start, and two metadata calls take
- * microseconds, while each trip through a busy event loop can take milliseconds.
- */
-export async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function findCniBinDir(preferred: string | undefined): Promise<string | undefined> {

@@ -2,14 +2,14 @@ import { join } from 'node:path';
 import { RuntimeError } from '../types.ts';
 import type { CgroupSetup } from './cgroups.ts';
 import type { HostTools } from './host.ts';
-import { netnsPath } from './cni.ts';
+import { netnsPath } from '../podnet/index.ts';
 import { FILES, fileIn, type ContainerDirs, type ContainerRecord } from './records.ts';
-import type { ChildExit, Spawner } from './spawner.ts';
+import type { ChildExit, Spawner } from '../host/index.ts';
 
 // How a container's process starts. It must outlive the agent, so it is spawned detached
 // (a session and process group of its own, which is also what stop signals) with its
 // stdout and stderr on files, never on pipes to the agent; the spawner helper forks it,
-// not the agent (spawner.ts says why). Exec chain, all in one pid:
+// not the agent (host/spawner.ts says why). Exec chain, all in one pid:
 //
 //   [nsenter --net=<pod netns> --] [unshare --mount --propagation slave --]
 //     sh -c <shim> wharf-shim <command> <args…>

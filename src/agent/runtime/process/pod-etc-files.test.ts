@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RuntimeDriver } from '../types.ts';
 import { processRuntimeNotes } from './host.ts';
-import { hostsText, resolvConfText, writePodEtcFiles } from './pod-etc-files.ts';
+import { hostsText, resolvConfText, writePodEtcFiles } from '../podnet/index.ts';
 import { collect, rootSkip, skip, spec, testEnvironment, until } from './test-support.ts';
 
 const CLUSTER_FIRST = {

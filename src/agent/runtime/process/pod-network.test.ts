@@ -5,12 +5,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { SandboxSpec } from '../types.ts';
-import { netnsName } from './cni.ts';
-import { hostVethName } from './pod-network.ts';
+import { hostVethName, netnsName } from '../podnet/index.ts';
 import { newId, RecordStore, type SandboxRecord } from './records.ts';
 import { rootSkip, run, skip, testEnvironment } from './test-support.ts';
 
-// What pod-network.ts makes of a pod's network, seen from the host, and the release of
+// What podnet/pod-network.ts makes of a pod's network, seen from the host, and the release of
 // a sandbox that an older agent attached with the CNI plugins themselves.
 
 const network = { name: 'wharf-test-podnet', bridge: 'wharft3', subnet: '10.216.0.0/16' };
@@ -22,7 +21,7 @@ function sandboxSpec(): SandboxSpec {
   return { podUid, podName: 'p', namespace: 'test', hostname: 'p', hostNetwork: false, ports: [] };
 }
 
-describe('pod networks made with ip (pod-network.ts)', { skip: skip || rootSkip }, () => {
+describe('pod networks made with ip (podnet/pod-network.ts)', { skip: skip || rootSkip }, () => {
   it('gives a pod a namespace, a hairpin veth on the bridge and an address, and takes them back', async () => {
     const driver = await env.open(`podnet-${randomUUID().slice(0, 8)}`);
     try {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, statfsSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from './fs-calls.ts';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, onTmpfs, readdir, readFile, rename, rm, writeFile } from '../host/index.ts';
 import { join } from 'node:path';
 import type {
   ContainerResources,
@@ -10,7 +10,7 @@ import type {
   SandboxSpec,
 } from '../types.ts';
 import type { ContainerCgroups } from './cgroups.ts';
-import type { PodLink } from './pod-network.ts';
+import type { PodLink } from '../podnet/index.ts';
 
 // The process runtime's memory is in two directories; nothing lives only in the agent.
 // What ends with the machine (records, exit codes, FIFOs, the pods' /etc files) is in
@@ -91,9 +91,9 @@ export interface SandboxRecord {
   netns?: string;
   /** The CNI network the sandbox was attached with, for the matching DEL. */
   network?: { name: string; bridge: string; subnet: string };
-  /** How pod-network.ts attached it; absent: the CNI plugins did (agents before it). */
+  /** How podnet/pod-network.ts attached it; absent: the CNI plugins did (agents before it). */
   link?: PodLink;
-  /** The pod's own /etc/resolv.conf and /etc/hosts, mounted in every container (pod-etc-files.ts). */
+  /** The pod's own /etc/resolv.conf and /etc/hosts, mounted in every container (podnet/pod-etc-files.ts). */
   etcMounts?: Mount[];
 }
 
@@ -176,16 +176,6 @@ async function writeJsonAtomic(path: string, value: unknown, sync: boolean): Pro
   } catch (err) {
     recordCache.delete(path);
     throw err;
-  }
-}
-
-const TMPFS_MAGIC = 0x01021994;
-
-export function onTmpfs(path: string): boolean {
-  try {
-    return statfsSync(path).type === TMPFS_MAGIC;
-  } catch {
-    return false;
   }
 }
 

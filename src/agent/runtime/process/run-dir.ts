@@ -1,57 +1,20 @@
-import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { wharfRunDir } from '../host/index.ts';
 import {
   FILES,
-  onTmpfs,
   RUN_FILES,
   type ContainerRecord,
   type RecordStore,
   type SandboxRecord,
 } from './records.ts';
 
-// The runtime directory: where the process runtime keeps what ends with the machine
-// (records.ts lists it), on tmpfs, as containerd keeps its task state under /run.
-//
-// Why not the data dir: a pod's start writes about seven of these files (most of them a
-// temporary file renamed over the last), and on a disk file system each new inode costs
-// the kernel far more than on tmpfs. On ext4 without a journal it grows with how many
-// files were deleted in the last half minute (docs/agent.md, "Session 9"): a 50-pod
-// burst spent a quarter of the machine's CPU there, when all of them were on the disk.
-//
-// Root uses /run/wharf when /run is a tmpfs, else /dev/shm/wharf (minimal systems and
-// containers often have /run on disk); other users /dev/shm/wharf-<uid>. The choice
-// depends only on the machine, so an agent's restart finds its records again. A
-// candidate must be a directory of our own, never a link: /dev/shm is writable by all.
-// With no tmpfs at all, the state directory holds everything, as it always did.
+// The process runtime's part of wharf's runtime directory (host/run-dir.ts says why it
+// is a tmpfs): what ends with the machine, which records.ts lists.
 
 /** In an instance's runtime directory: the path of its state directory. */
 const OWNER_FILE = 'state-dir';
-
-function ownDirectory(dir: string, uid: number): boolean {
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-  }
-  const stat = lstatSync(dir);
-  return stat.isDirectory() && stat.uid === uid;
-}
-
-function defaultCandidates(uid: number): string[] {
-  return uid === 0 ? ['/run/wharf', '/dev/shm/wharf'] : [`/dev/shm/wharf-${uid}`];
-}
-
-/** Wharf's runtime directory on this machine (a tmpfs), or undefined without one. */
-export function wharfRunDir(candidates?: string[]): string | undefined {
-  const uid = process.getuid?.();
-  if (uid === undefined) return undefined;
-  for (const dir of candidates ?? defaultCandidates(uid)) {
-    if (!onTmpfs(existsSync(dir) ? dir : dirname(dir))) continue;
-    if (ownDirectory(dir, uid)) return dir;
-  }
-  return undefined;
-}
 
 /** The process runtime's runtime directory on this machine, or undefined without a tmpfs. */
 export function processRuntimeRunDir(candidates?: string[]): string | undefined {

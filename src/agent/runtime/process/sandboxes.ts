@@ -1,19 +1,26 @@
 import { join } from 'node:path';
 import type { Logger } from '../../../client/index.ts';
 import { RuntimeError, type SandboxSpec, type SandboxStatus } from '../types.ts';
-import { netnsName, type CniNetwork, type PodAttachment } from './cni.ts';
+
 import type { ProcessHost } from './host.ts';
-import { hostVethName, PodNetwork } from './pod-network.ts';
-import { removePodEtcFiles, writePodEtcFiles } from './pod-etc-files.ts';
+import {
+  hostVethName,
+  netnsName,
+  PodNetwork,
+  removePodEtcFiles,
+  writePodEtcFiles,
+  type CniNetwork,
+  type PodAttachment,
+} from '../podnet/index.ts';
 import type { RecordStore, SandboxRecord } from './records.ts';
-import type { Spawner } from './spawner.ts';
+import type { Spawner } from '../host/index.ts';
 
 // A sandbox is a record; with a pod network (root, CNI plugins) also a network namespace
-// that its containers join (pod-network.ts). The record is written before the namespace
+// that its containers join (podnet/pod-network.ts). The record is written before the namespace
 // exists, so that an agent dying half-way leaves something that removeSandbox can clean up.
 //
 // With a mount namespace (root) the pod gets its own /etc/resolv.conf (spec.dns) and
-// /etc/hosts (pod-etc-files.ts); without one its processes see the node's, which the
+// /etc/hosts (podnet/pod-etc-files.ts); without one its processes see the node's, which the
 // node's notes say. Not done: the UTS hostname (containers get HOSTNAME in their
 // environment only). On the host network a hostPort can only be the containerPort
 // itself: the process binds it directly.

@@ -8,9 +8,9 @@ import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { ContainerSpec, LogLine, RuntimeDriver } from '../types.ts';
-import type { CniNetwork } from './cni.ts';
+import type { CniNetwork } from '../podnet/index.ts';
 import { createProcessDriver, type ProcessDriverOptions } from './driver.ts';
-import { onTmpfs } from './records.ts';
+import { onTmpfs } from '../host/index.ts';
 
 // Shared by the process runtime's test files. Each file uses a CNI network of its own
 // (test files run in parallel, and each deletes its bridge at the end), never a real

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../../client/index.ts';
 import { killCgroup, oomKilled, removeCgroups } from './cgroups.ts';
 import { LogTailer } from './log-tailer.ts';
-import { isAlive, signalGroup } from './proc.ts';
+import { isAlive, signalGroup } from '../host/index.ts';
 import { FILES, type ContainerRecord, type RecordStore } from './records.ts';
 
 // One watcher per running container and agent process: it tails the container's output

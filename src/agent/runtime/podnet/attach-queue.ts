@@ -1,4 +1,4 @@
-import type { RunStep, Spawner, StepResult } from './spawner.ts';
+import type { RunStep, Spawner, StepResult } from '../host/index.ts';
 
 // Pod networks are attached in waves: one `ip` run makes the host's side (namespace,
 // veth, bridge port) of every pod waiting, ~1 ms a pod, then each pod's own steps (an

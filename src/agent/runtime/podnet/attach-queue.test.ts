@@ -3,8 +3,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Spawner } from '../host/index.ts';
 import { AttachQueue } from './attach-queue.ts';
-import { Spawner } from './spawner.ts';
 
 // The queue against a stand-in for `ip -force -batch -`: it logs every run, and fails
 // the lines that say FAIL as ip does (the error, then "Command failed -:<line>").

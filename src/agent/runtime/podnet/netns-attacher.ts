@@ -3,12 +3,10 @@ import { join } from 'node:path';
 import type { Logger } from '../../../client/index.ts';
 import { parseResolvConf } from '../../../network/index.ts';
 import type { DnsConfig, Mount, PortMapping } from '../types.ts';
+import { acquireSpawner, isExecutableFile, readdir, rm, which } from '../host/index.ts';
 import { netnsName, type PodAttachment } from './cni.ts';
-import { readdir, rm } from './fs-calls.ts';
-import { isExecutableFile, which } from './host.ts';
 import { hostVethName, PodNetwork } from './pod-network.ts';
 import { POD_ETC, removePodEtcFiles, writePodEtcFiles } from './pod-etc-files.ts';
-import { acquireSpawner } from './spawner.ts';
 
 // Pod networks for namespaces another runtime makes. The docker engine starts a pause
 // container whose namespace holds nothing but `lo` (the engine's networking is off for

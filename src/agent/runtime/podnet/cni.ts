@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { PortMapping } from '../types.ts';
-import { SYSTEM_PATH } from './host.ts';
-import type { RunStep } from './spawner.ts';
+import { SYSTEM_PATH, type RunStep } from '../host/index.ts';
 
 // The standard CNI plugins, executed directly with the CNI_* variables and the network
 // configuration on stdin (CNI spec 1.0), where wharf still needs them: `portmap` for

@@ -1,6 +1,6 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from './fs-calls.ts';
 import { join } from 'node:path';
+import { mkdir, rm, writeFile } from '../host/index.ts';
 import type { DnsConfig, Mount } from '../types.ts';
 
 // A pod's own /etc/resolv.conf and /etc/hosts, as Docker gives a sandbox (and the kubelet

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from './fs-calls.ts';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from '../host/index.ts';
 
 // Pod addresses, kept exactly as the CNI host-local plugin keeps them, in its directory
 // (/var/lib/cni/networks/<network>): one file per address in use, named by the address,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { bridgeAddressPinArgs } from '../../../network/index.ts';
+import { SYSTEM_PATH, type RunStep, type Spawner, type StepResult } from '../host/index.ts';
 import { AttachQueue } from './attach-queue.ts';
 import {
   legacyTearDownStep,
@@ -12,9 +13,7 @@ import {
   type CniTools,
   type PodAttachment,
 } from './cni.ts';
-import { SYSTEM_PATH } from './host.ts';
 import { AddressPool, gatewayOf, parseSubnet } from './ipam.ts';
-import type { RunStep, Spawner, StepResult } from './spawner.ts';
 
 // A pod's network: the network namespace, a veth pair from the namespace's eth0 to the
 // bridge (hairpin on), an address from the pool (ipam.ts) with a default route through
