@@ -8,4 +8,4 @@ export {
 } from './node-network.ts';
 export { defaultServiceCIDR, LOOPBACK_SERVICE_CIDR } from './service-cidr.ts';
 export { bridgeAddressPinArgs } from './bridge-address.ts';
-export { parseResolvConf } from './dns/index.ts';
+export { parseResolvConf, readResolvConf, type ResolvConf } from './dns/index.ts';

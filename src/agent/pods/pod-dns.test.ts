@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Pod } from '../k8s-types.ts';
-import { parseResolvConf, podDnsConfig } from './pod-dns.ts';
+import { parseResolvConf } from '../../network/index.ts';
+import { podDnsConfig, resolverOf } from './pod-dns.ts';
 
 // The kubelet's choice of resolver per dnsPolicy, as a table.
 
-const host = parseResolvConf(
-  '# generated\nnameserver 192.0.2.53\nsearch corp.test\noptions edns0\n',
+const host = resolverOf(
+  parseResolvConf('# generated\nnameserver 192.0.2.53\nsearch corp.test\noptions edns0\n'),
 );
 const cluster = { servers: ['10.88.0.1'], domain: 'cluster.local' };
 const pod = (spec: Partial<NonNullable<Pod['spec']>>, ns = 'shop'): Pod => ({

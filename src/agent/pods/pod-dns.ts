@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readResolvConf, type ResolvConf } from '../../network/index.ts';
 import type { Pod } from '../k8s-types.ts';
 import type { DnsConfig } from '../runtime/types.ts';
 
@@ -65,25 +65,11 @@ export function podDnsConfig(
 
 /** The node's /etc/resolv.conf, read each time a pod starts (it may change). */
 export function hostResolvConf(file = '/etc/resolv.conf'): DnsConfig {
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    // No resolver configured: empty lists.
-  }
-  return parseResolvConf(text);
+  return resolverOf(readResolvConf(file));
 }
 
-export function parseResolvConf(text: string): DnsConfig {
-  const out: DnsConfig = { servers: [], searches: [], options: [] };
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    const [key, ...rest] = line.split(/\s+/);
-    if (key === 'nameserver' && rest[0]) out.servers.push(rest[0]);
-    else if (key === 'search' || key === 'domain') out.searches = rest.filter(Boolean);
-    else if (key === 'options') out.options.push(...rest.filter(Boolean));
-  }
-  return out;
+export function resolverOf(conf: ResolvConf): DnsConfig {
+  return { servers: conf.nameservers, searches: conf.search, options: conf.options };
 }
 
 function dedupe(list: string[]): string[] {

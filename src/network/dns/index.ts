@@ -15,7 +15,7 @@ export {
   type ZoneAnswer,
 } from './resolver.ts';
 export { informerDirectory, staticDirectory } from './directory.ts';
-export { parseResolvConf } from './resolv-conf.ts';
+export { parseResolvConf, readResolvConf, type ResolvConf } from './resolv-conf.ts';
 export { measureDnsQps, type DnsLoadResult } from './dns-load.ts';
 export type {
   DnsDirectory,

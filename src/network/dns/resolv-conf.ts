@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 // The host's resolv.conf, read for where the cluster DNS forwards what is not the
-// cluster's. (What pods get is written by the agent: src/agent/pods/pod-dns.ts.)
+// cluster's, and by the agent for the resolver pods get from the node
+// (src/agent/pods/pod-dns.ts, and the docker runtime's default).
 
 export interface ResolvConf {
   nameservers: string[];
@@ -21,6 +23,17 @@ export function parseResolvConf(text: string): ResolvConf {
     else if (keyword === 'options') conf.options.push(...args);
   }
   return conf;
+}
+
+/** A resolv.conf file, read each time (it may change); empty when there is none. */
+export function readResolvConf(file = '/etc/resolv.conf'): ResolvConf {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // no resolver configured
+  }
+  return parseResolvConf(text);
 }
 
 /**

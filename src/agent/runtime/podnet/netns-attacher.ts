@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../../client/index.ts';
-import { parseResolvConf } from '../../../network/index.ts';
+import { readResolvConf } from '../../../network/index.ts';
 import type { DnsConfig, Mount, PortMapping } from '../types.ts';
 import { acquireSpawner, isExecutableFile, readdir, rm, which } from '../host/index.ts';
 import { netnsName, type PodAttachment } from './cni.ts';
@@ -228,13 +228,7 @@ export class NetnsAttacher {
  * nameservers, which would be the pod's own loopback in its namespace.
  */
 export function nodeResolver(file = '/etc/resolv.conf'): DnsConfig {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    // no resolver configured: an empty one
-  }
-  const conf = parseResolvConf(text);
+  const conf = readResolvConf(file);
   const loopback = (a: string) => a.startsWith('127.') || a === '::1';
   return {
     servers: conf.nameservers.filter((a) => !loopback(a)),
