@@ -8,7 +8,7 @@ export {
   type RunStep,
   type StepResult,
 } from './spawner.ts';
-export { isAlive, readProcStat, signalGroup, type ProcStat } from './proc.ts';
+export { isAlive, signalGroup } from './proc.ts';
 export { isExecutableFile, SYSTEM_PATH, which } from './tools.ts';
 export { onTmpfs, wharfRunDir } from './run-dir.ts';
 export { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from './fs-calls.ts';

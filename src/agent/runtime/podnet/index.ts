@@ -4,7 +4,7 @@
 // runtime makes the namespaces and the bridge (PodNetwork); the docker runtime has
 // wharf attach the namespaces of its pause containers to the engine's bridge
 // (NetnsAttacher).
-export { netnsName, netnsPath, type CniNetwork, type CniTools, type PodAttachment } from './cni.ts';
+export { netnsName, netnsPath, type CniNetwork, type PodAttachment } from './cni.ts';
 export { gatewayOf } from './ipam.ts';
 export { hostVethName, PodNetwork, type PodLink } from './pod-network.ts';
 export { hostsText, removePodEtcFiles, resolvConfText, writePodEtcFiles } from './pod-etc-files.ts';
