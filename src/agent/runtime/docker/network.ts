@@ -1,9 +1,16 @@
 import type Docker from 'dockerode';
 import type { Logger } from '../../../client/index.ts';
+import { halvesOf } from '../podnet/index.ts';
 import { engineMessage, statusCode } from './engine.ts';
 
 // The user-defined bridge network pods live on. It is shared by every instance on the
 // engine and outlives drivers: it is created when missing and never removed here.
+//
+// Two allocators share its subnet: the engine, for what it attaches itself (sandboxes
+// where wharf cannot attach them, `docker run --network wharf`), and wharf's pool, for
+// the sandboxes wharf attaches, which the engine knows nothing of. So the network is made
+// with the engine's range (IPRange) the lower half of the subnet; the pool takes the other
+// half (podnet's rangeBeside).
 
 export interface PodNetwork {
   name: string;
@@ -17,6 +24,8 @@ export interface PodGateway {
   bridge: string;
   address: string;
   subnet: string;
+  /** The part of the subnet the engine hands out (its IPRange); absent: all of it. */
+  engineRange?: string;
 }
 
 /** Creates the pod network when missing; answers the host's side of it. */
@@ -27,7 +36,11 @@ export async function ensureNetwork(
 ): Promise<PodGateway | undefined> {
   await createNetwork(docker, network, log);
   const info = await inspectNetwork(docker, network.name);
-  const ipam = (info?.IPAM?.Config ?? []) as { Subnet?: string; Gateway?: string }[];
+  const ipam = (info?.IPAM?.Config ?? []) as {
+    Subnet?: string;
+    Gateway?: string;
+    IPRange?: string;
+  }[];
   const v4 = ipam.find((c) => c.Subnet && !c.Subnet.includes(':'));
   if (!info || !v4?.Subnet) return undefined;
   const options = (info.Options ?? {}) as Record<string, string>;
@@ -35,6 +48,7 @@ export async function ensureNetwork(
     bridge: options['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`,
     address: v4.Gateway ?? firstHostOf(v4.Subnet),
     subnet: v4.Subnet,
+    ...(v4.IPRange ? { engineRange: v4.IPRange } : {}),
   };
 }
 
@@ -63,7 +77,10 @@ async function createNetwork(docker: Docker, network: PodNetwork, log: Logger): 
       Driver: 'bridge',
       // Without it, API 1.41 engines happily create a second network of the same name.
       CheckDuplicate: true,
-      IPAM: { Driver: 'default', Config: [{ Subnet: network.subnet }] },
+      IPAM: {
+        Driver: 'default',
+        Config: [{ Subnet: network.subnet, IPRange: halvesOf(network.subnet)[0] }],
+      },
       Labels: { 'dev.wharf.network': 'pods' },
     });
   } catch (err) {

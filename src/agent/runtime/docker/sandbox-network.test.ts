@@ -19,9 +19,16 @@ import {
   missingDockerEngine,
   missingTestImage,
 } from '../../../../test/support/test-image.ts';
-import type { ContainerSpec, ContainerStatus, RuntimeDriver, SandboxSpec } from '../types.ts';
+import type {
+  ContainerSpec,
+  ContainerStatus,
+  RuntimeDriver,
+  SandboxSpec,
+  SandboxStatus,
+} from '../types.ts';
 import { testContainerSpec } from '../conformance.ts';
 import { openEngine } from './engine.ts';
+import { PAUSE_IMAGE } from './pause.ts';
 import { createDockerDriver } from './index.ts';
 
 // Sandboxes wharf attaches to the engine's bridge itself (sandbox-network.ts): what the
@@ -272,6 +279,70 @@ describe('docker sandboxes wharf attaches', { skip }, () => {
     await run('docker', ['network', 'prune', '-f', '--filter', 'label=dev.wharf.network=pods']);
     assert.ok(await docker.getNetwork('wharf').inspect(), 'the network is still there');
     await driver.removeSandbox(sandbox.id);
+  });
+
+  it('shares the network with the engine: the engine hands out its lower half, wharf the upper', async () => {
+    const tag = randomBytes(3).toString('hex');
+    const made = { name: `wharf-split-${tag}`, subnet: '10.86.0.0/24' };
+    // As older agents made it: no IPRange, so the engine hands out all of the subnet.
+    const older = { name: `wharf-old-${tag}`, subnet: '10.86.1.0/24' };
+    const last = (ip: string | undefined) => Number(ip?.split('.')[3]);
+    const cleanups: Array<() => Promise<unknown>> = [];
+    try {
+      await docker.createNetwork({
+        Name: older.name,
+        Driver: 'bridge',
+        IPAM: { Driver: 'default', Config: [{ Subnet: older.subnet }] },
+        Labels: { 'dev.wharf.network': 'pods' },
+      });
+      for (const network of [made, older]) {
+        cleanups.push(
+          () => docker.getContainer(`wharf-network-holder-${network.name}`).remove({ force: true }),
+          () => docker.getNetwork(network.name).remove(),
+          () =>
+            rm(`/var/lib/cni/networks/docker-${network.name}`, { recursive: true, force: true }),
+        );
+      }
+      for (const network of [made, older]) {
+        const split = await createDockerDriver({ instance, network, etcRoot });
+        cleanups.unshift(() => split.close());
+        const info = await docker.getNetwork(network.name).inspect();
+        const ipam = (info.IPAM?.Config ?? []) as Array<{ Subnet?: string; IPRange?: string }>;
+        if (network === made) {
+          assert.deepEqual(
+            ipam.map(({ Subnet, IPRange }) => ({ Subnet, IPRange })),
+            [{ Subnet: '10.86.0.0/24', IPRange: '10.86.0.0/25' }],
+          );
+        }
+        const sandboxes: SandboxStatus[] = [];
+        for (let i = 0; i < 3; i++) sandboxes.push(await split.runSandbox(sandboxSpec()));
+        cleanups.unshift(async () => {
+          for (const sandbox of sandboxes) await split.removeSandbox(sandbox.id);
+        });
+        for (const sandbox of sandboxes) {
+          assert.ok(last(sandbox.ips[0]) >= 128, `a pod wharf attaches: ${sandbox.ips[0]}`);
+        }
+        const holder = await docker.getContainer(`wharf-network-holder-${network.name}`).inspect();
+        const held = holder.NetworkSettings.Networks?.[network.name]?.IPAddress;
+        assert.ok(last(held) >= 128, `the network's holder: ${held}`);
+        // What the engine attaches itself: a container run on the network by hand.
+        const { stdout } = await run('docker', [
+          'run',
+          '-d',
+          '--network',
+          network.name,
+          PAUSE_IMAGE,
+        ]);
+        const byHand = stdout.trim();
+        cleanups.unshift(() => docker.getContainer(byHand).remove({ force: true }));
+        const given = (await docker.getContainer(byHand).inspect()).NetworkSettings.Networks?.[
+          network.name
+        ]?.IPAddress;
+        assert.ok(last(given) >= 2 && last(given) < 128, `the engine's: ${given}`);
+      }
+    } finally {
+      for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    }
   });
 
   it('claims the addresses of sandboxes the engine attached, and frees them at removal', async () => {

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../../client/index.ts';
 import { RuntimeError, RuntimeLabels, type Mount, type SandboxSpec } from '../types.ts';
 import { wharfRunDir } from '../host/index.ts';
-import { openNetnsAttacher, type NetnsAttacher } from '../podnet/index.ts';
+import { openNetnsAttacher, rangeBeside, type NetnsAttacher } from '../podnet/index.ts';
 import { attachedPorts, KIND_SANDBOX } from './config.ts';
 import { statusCode } from './engine.ts';
 import { PAUSE_IMAGE } from './pause.ts';
@@ -19,7 +19,8 @@ import type { PodGateway, PodNetwork } from './network.ts';
 //
 // So, as root with `ip` and the CNI portmap plugin, wharf attaches sandboxes itself, to
 // the engine's bridge, with addresses from a pool of its own on the network's subnet
-// (podnet/netns-attacher.ts). Otherwise, or with `attach: 'engine'`, the engine does.
+// (podnet/netns-attacher.ts): the half of the subnet the engine's own range leaves
+// (network.ts). Otherwise, or with `attach: 'engine'`, the engine does.
 
 export type SandboxAttach = 'auto' | 'engine';
 
@@ -51,11 +52,13 @@ export async function openSandboxNetwork(
     (runDir
       ? join(runDir, 'docker-runtime', 'pod-etc')
       : join(tmpdir(), 'wharf-docker-runtime', 'pod-etc'));
+  const range = rangeBeside(gateway.subnet, gateway.engineRange);
   const opened = await openNetnsAttacher({
     name: `docker-${network.name}`,
     bridge: gateway.bridge,
     subnet: gateway.subnet,
     gateway: gateway.address,
+    ...(range ? { range } : {}),
     bridgeOwner: 'the docker engine',
     etcRoot,
     etcOnTmpfs: runDir !== undefined,
@@ -67,6 +70,12 @@ export async function openSandboxNetwork(
       `the engine attaches pods (slower to start): wharf cannot, ${opened.why}`,
     );
     return undefined;
+  }
+  if (!range) {
+    options.log.warn(
+      { network: network.name, subnet: gateway.subnet, engineRange: gateway.engineRange },
+      "the engine hands out addresses from all of the pod network's subnet (its IPRange): a container the engine attaches may get an address a pod has",
+    );
   }
   const { attacher } = opened;
   await attacher.reconcile(() => engineSandboxes(docker, network.name));

@@ -5,7 +5,7 @@
 // wharf attach the namespaces of its pause containers to the engine's bridge
 // (NetnsAttacher).
 export { netnsName, netnsPath, type CniNetwork, type PodAttachment } from './cni.ts';
-export { gatewayOf } from './ipam.ts';
+export { gatewayOf, halvesOf, rangeBeside } from './ipam.ts';
 export { hostVethName, PodNetwork, type PodLink } from './pod-network.ts';
 export { hostsText, removePodEtcFiles, resolvConfText, writePodEtcFiles } from './pod-etc-files.ts';
 export {

@@ -9,7 +9,9 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from '../host/index.t
 // host-local's own DEL all share one pool on a machine and never hand out an address twice.
 //
 // Addresses are handed out round-robin from the one after the last reserved, as
-// host-local does, skipping the network, the gateway (the first address) and broadcast.
+// host-local does, skipping the network, the gateway (the first address) and broadcast;
+// within a range of the subnet when the rest is another allocator's (host-local's
+// rangeStart/rangeEnd): the docker engine's, on the engine's network (rangeBeside).
 
 const LINE_BREAK = '\r\n';
 const LAST_RESERVED = 'last_reserved_ip.0';
@@ -45,6 +47,43 @@ export function parseSubnet(cidr: string): Subnet {
   return { base: toNumber(ip) - (toNumber(ip) % size), prefix, size };
 }
 
+/** First and last address of a CIDR as numbers; any prefix from /0 to /32. */
+function boundsOf(cidr: string): { first: number; last: number } {
+  const [ip, bits] = cidr.split('/');
+  const prefix = Number(bits);
+  if (!ip || bits === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) {
+    throw new Error(`not an IPv4 CIDR: ${cidr}`);
+  }
+  const size = 2 ** (32 - prefix);
+  const first = toNumber(ip) - (toNumber(ip) % size);
+  return { first, last: first + size - 1 };
+}
+
+/** The two halves of a subnet, as CIDRs: lower, upper. */
+export function halvesOf(cidr: string): [string, string] {
+  const { base, prefix, size } = parseSubnet(cidr);
+  return [`${toAddress(base)}/${prefix + 1}`, `${toAddress(base + size / 2)}/${prefix + 1}`];
+}
+
+/**
+ * The half of `subnet` a pool may hand out when another allocator hands out `taken` (a
+ * CIDR: the docker engine's IPRange): the half `taken` stays out of. Nothing taken means
+ * the engine's whole subnet, which it fills lowest address first: the upper half then.
+ * Undefined when `taken` is all of the subnet (or more).
+ */
+export function rangeBeside(subnet: string, taken: string | undefined): string | undefined {
+  const [lower, upper] = halvesOf(subnet);
+  if (!taken) return upper;
+  const t = boundsOf(taken);
+  const inside = (half: string) => {
+    const h = boundsOf(half);
+    return t.first >= h.first && t.last <= h.last;
+  };
+  if (inside(lower)) return upper;
+  if (inside(upper)) return lower;
+  return undefined;
+}
+
 /** The gateway (the bridge's address): the subnet's first address, as CNI's bridge takes it. */
 export function gatewayOf(cidr: string): string {
   return toAddress(parseSubnet(cidr).base + 1);
@@ -52,9 +91,19 @@ export function gatewayOf(cidr: string): string {
 
 let pools = 0;
 
+export interface AddressPoolOptions {
+  /** Default: host-local's /var/lib/cni/networks. */
+  root?: string;
+  /** A CIDR inside the subnet: addresses are handed out only from it. Default: all. */
+  range?: string;
+}
+
 export class AddressPool {
   readonly dir: string;
   readonly #subnet: Subnet;
+  /** Offsets in the subnet of the first and last address handed out. */
+  readonly #first: number;
+  readonly #lastUsable: number;
   /** Offset of the last address handed out (or found reserved); read from disk once. */
   #cursor?: Promise<number>;
   #last = 0;
@@ -63,20 +112,34 @@ export class AddressPool {
   readonly #id = ++pools;
   #noted = Promise.resolve();
 
-  constructor(networkName: string, subnet: string, root = HOST_LOCAL_DIR) {
-    this.dir = join(root, networkName);
-    this.#subnet = parseSubnet(subnet);
+  constructor(networkName: string, subnet: string, options: AddressPoolOptions = {}) {
+    this.dir = join(options.root ?? HOST_LOCAL_DIR, networkName);
+    const s = (this.#subnet = parseSubnet(subnet));
+    // Offsets 2 … size-2: not the network, the gateway or broadcast.
+    this.#first = 2;
+    this.#lastUsable = s.size - 2;
+    if (options.range) {
+      const { first, last } = boundsOf(options.range);
+      if (first < s.base || last >= s.base + s.size) {
+        throw new Error(`the range ${options.range} is not inside ${subnet}`);
+      }
+      this.#first = Math.max(this.#first, first - s.base);
+      this.#lastUsable = Math.min(this.#lastUsable, last - s.base);
+      if (this.#first > this.#lastUsable) {
+        throw new Error(`the range ${options.range} leaves no address of ${subnet} to hand out`);
+      }
+    }
   }
 
   /** Reserves a free address for the container's interface; returns it (no prefix). */
   async allocate(containerId: string, ifname: string): Promise<string> {
     await (this.#cursor ??= this.#readCursor());
-    const { base, size } = this.#subnet;
-    // Offsets 2 … size-2: not the network, the gateway or broadcast.
-    const usable = size - 3;
-    for (let tried = 0; tried < usable; tried++) {
+    const { base } = this.#subnet;
+    const first = this.#first;
+    const last = this.#lastUsable;
+    for (let tried = 0; tried <= last - first; tried++) {
       // Advanced before the await: concurrent allocations of this process never collide.
-      this.#last = this.#last >= size - 2 || this.#last < 2 ? 2 : this.#last + 1;
+      this.#last = this.#last >= last || this.#last < first ? first : this.#last + 1;
       const address = toAddress(base + this.#last);
       if (await this.#claim(address, `${containerId}${LINE_BREAK}${ifname}`)) {
         // The cursor, written one write after the other: the file ends with how far this
@@ -88,7 +151,11 @@ export class AddressPool {
         return address;
       }
     }
-    throw new Error(`no free address left in ${toAddress(base)}/${this.#subnet.prefix}`);
+    const where =
+      first === 2 && last === this.#subnet.size - 2
+        ? `${toAddress(base)}/${this.#subnet.prefix}`
+        : `${toAddress(base + first)}–${toAddress(base + last)}`;
+    throw new Error(`no free address left in ${where}`);
   }
 
   /**

@@ -26,6 +26,8 @@ export interface NetnsAttacherOptions {
   bridge: string;
   subnet: string;
   gateway: string;
+  /** The part of the subnet pods get addresses from (a CIDR); the rest is the engine's. */
+  range?: string;
   /** Who made the bridge: named when it is gone. */
   bridgeOwner: string;
   /** A directory per sandbox for its /etc files. */
@@ -90,12 +92,12 @@ export class NetnsAttacher {
     this.#options = options;
     const { spawner, release } = acquireSpawner(options.log);
     this.#release = release;
-    const { name, bridge, subnet, gateway, bridgeOwner } = options;
+    const { name, bridge, subnet, gateway, bridgeOwner, range } = options;
     this.#network = new PodNetwork(
       spawner,
       { ...tools, portmap: true },
       { name, bridge, subnet },
-      { gateway, bridgeOwner },
+      { gateway, bridgeOwner, ...(range ? { range } : {}) },
     );
   }
 

@@ -51,6 +51,8 @@ export interface PodNetworkOptions {
    * they are used as they are, and a missing bridge is that owner's to make.
    */
   bridgeOwner?: string;
+  /** A CIDR inside the subnet that pod addresses come from; default all of it (ipam.ts). */
+  range?: string;
 }
 
 export function hostVethName(sandboxId: string): string {
@@ -93,7 +95,11 @@ export class PodNetwork {
     this.#spawner = spawner;
     this.#tools = tools;
     this.network = network;
-    this.#pool = new AddressPool(network.name, network.subnet);
+    this.#pool = new AddressPool(
+      network.name,
+      network.subnet,
+      options.range ? { range: options.range } : {},
+    );
     this.#gateway = options.gateway ?? gatewayOf(network.subnet);
     this.#bridgeOwner = options.bridgeOwner;
     this.#prefix = parseSubnet(network.subnet).prefix;
