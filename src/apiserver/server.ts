@@ -7,21 +7,12 @@ import net, { type AddressInfo } from 'node:net';
 import type { ResourceRegistry, ResourceType } from '../api/index.ts';
 import type { Backend } from '../store/index.ts';
 import type { TokenAuthenticator } from './auth.ts';
-import {
-  aggregatedContentType,
-  aggregatedDiscovery,
-  legacyApiVersions,
-  legacyGroup,
-  legacyGroupList,
-  legacyResourceList,
-} from './discovery.ts';
 import { StatusError } from './errors.ts';
-import { parseAccept, wantedDiscovery } from './http/negotiate.ts';
-import { sendJson, sendStatus, sendText } from './http/respond.ts';
+import { sendStatus } from './http/respond.ts';
 import { ApiMetrics } from './metrics.ts';
 import { NodeProxy, refuseUpgrade } from './node-proxy.ts';
+import { handleNonResource } from './non-resource.ts';
 import { OpenApiDocuments } from './openapi.ts';
-import { negotiateOpenApiV2 } from '../api/openapi-v2/index.ts';
 import type { ServingCertificates } from './pki.ts';
 import { parseRequestPath } from './request-info.ts';
 import { handleResourceRequest } from './resource-handler.ts';
@@ -37,7 +28,6 @@ import {
   serviceWriteHooks,
   ServiceAllocations,
 } from './services/index.ts';
-import { versionInfo } from './version.ts';
 
 // The HTTPS API server: authentication, then routing to discovery, OpenAPI, health and
 // the resource handlers. Any error that is not a StatusError is a bug: it is answered with
@@ -314,7 +304,20 @@ export class ApiServer {
           return;
         }
       }
-      await this.#nonResource(req, res, url, info);
+      await handleNonResource(
+        {
+          registry: this.opts.registry,
+          store: this.opts.store,
+          metrics: this.metrics,
+          openapi: this.#openapi,
+          watcherCount: () => this.cache.watcherCount,
+          ready: () => this.#ready,
+        },
+        req,
+        res,
+        url,
+        info,
+      );
     } catch (err) {
       if (err instanceof StatusError) {
         sendStatus(res, err.toStatus());
@@ -338,127 +341,6 @@ export class ApiServer {
         );
       }
     }
-  }
-
-  async #nonResource(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    info: ReturnType<typeof parseRequestPath>,
-  ): Promise<void> {
-    const registry = this.opts.registry;
-    const accept = parseAccept(req.headers.accept);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      throw new StatusError('MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}`);
-    }
-    switch (info.kind) {
-      case 'discovery': {
-        const aggregated = wantedDiscovery(accept);
-        if (aggregated) {
-          return sendJson(
-            res,
-            200,
-            aggregatedDiscovery(registry, info.path, aggregated),
-            aggregatedContentType(aggregated),
-          );
-        }
-        if (info.path === 'api')
-          return sendJson(res, 200, legacyApiVersions(req.headers.host ?? '127.0.0.1:6443'));
-        return sendJson(res, 200, legacyGroupList(registry));
-      }
-      case 'groupDiscovery': {
-        const group = legacyGroup(registry, info.group);
-        if (!group)
-          throw new StatusError('NotFound', 'the server could not find the requested resource');
-        return sendJson(res, 200, group);
-      }
-      case 'resourceList':
-        if (!registry.hasGroupVersion(info.group, info.version)) {
-          throw new StatusError('NotFound', 'the server could not find the requested resource');
-        }
-        return sendJson(res, 200, legacyResourceList(registry, info.group, info.version));
-    }
-    const path = url.pathname;
-    if (path === '/version') return sendJson(res, 200, versionInfo());
-    if (path === '/healthz' || path === '/livez' || path.startsWith('/livez/'))
-      return sendText(res, 200, 'ok');
-    if (path === '/readyz' || path.startsWith('/readyz/')) return this.#readyz(res, url);
-    if (path === '/metrics') {
-      const text = await this.metrics.render(this.cache.watcherCount);
-      res.writeHead(200, { 'Content-Type': this.metrics.contentType });
-      res.end(text);
-      return;
-    }
-    if (path === '/openapi/v2') return this.#openApiV2(req, res);
-    if (path === '/openapi/v3') return sendJson(res, 200, this.#openapi.index());
-    if (path.startsWith('/openapi/v3/')) {
-      const doc = this.#openapi.document(path.slice('/openapi/v3/'.length));
-      if (!doc)
-        throw new StatusError('NotFound', 'the server could not find the requested resource');
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'public, immutable',
-        ETag: `"${doc.hash}"`,
-      });
-      res.end(doc.json);
-      return;
-    }
-    throw new StatusError('NotFound', 'the server could not find the requested resource');
-  }
-
-  #openApiV2(req: IncomingMessage, res: ServerResponse): void {
-    const format = negotiateOpenApiV2(req.headers.accept);
-    if (!format) {
-      throw new StatusError(
-        'NotAcceptable',
-        'only application/json and application/com.github.proto-openapi.spec.v2.v1.0+protobuf are served',
-      );
-    }
-    const doc = this.#openapi.v2();
-    const headers = {
-      'Content-Type': format.contentType,
-      ETag: doc.etag,
-      Vary: 'Accept',
-      'Cache-Control': 'no-cache, private',
-    };
-    if (req.headers['if-none-match'] === doc.etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const body = format.format === 'protobuf' ? doc.protobuf() : Buffer.from(doc.json);
-    res.writeHead(200, { ...headers, 'Content-Length': body.length });
-    res.end(body);
-  }
-
-  async #readyz(res: ServerResponse, url: URL): Promise<void> {
-    const checks: [string, boolean][] = [
-      ['ping', true],
-      ['log', true],
-    ];
-    let storeOk = true;
-    try {
-      await this.opts.store.currentRevision();
-    } catch {
-      storeOk = false;
-    }
-    checks.push(
-      ['etcd', storeOk],
-      ['informer-sync', this.#ready],
-      ['poststarthook/bootstrap-namespaces', this.#ready],
-    );
-    const ok = checks.every(([, good]) => good);
-    if (url.searchParams.has('verbose')) {
-      const lines = checks.map(
-        ([name, good]) => `[${good ? '+' : '-'}]${name} ${good ? 'ok' : 'failed: not ready'}`,
-      );
-      return sendText(
-        res,
-        ok ? 200 : 500,
-        `${lines.join('\n')}\nreadyz check ${ok ? 'passed' : 'failed'}\n`,
-      );
-    }
-    return sendText(res, ok ? 200 : 500, ok ? 'ok' : 'readyz check failed');
   }
 }
 
