@@ -19,7 +19,13 @@ import {
 } from '../types.ts';
 import { attachProcess } from './attach.ts';
 import { containerRecord, containerStatus } from './containers.ts';
-import { cgroupSetup, containerCgroups, killCgroup, removeCgroups } from './cgroups.ts';
+import {
+  cgroupSetup,
+  containerCgroups,
+  killCgroup,
+  removeCgroups,
+  removeInstanceCgroups,
+} from './cgroups.ts';
 import { acquireSpawner, isAlive, signalGroup, writeFile, type Spawner } from '../host/index.ts';
 import { gatewayOf, type CniNetwork } from '../podnet/index.ts';
 import { execInContainer } from './exec.ts';
@@ -358,6 +364,8 @@ class ProcessDriver implements RuntimeDriver {
     this.#watches.releaseAll();
     this.#listeners.clear();
     this.#releaseSpawner();
+    // Containers outlive the driver; their parent groups stay while any is left in them.
+    if (this.#host.cgroups) await removeInstanceCgroups(this.#host.cgroups);
   }
 
   async #get(id: string): Promise<ContainerRecord> {

@@ -265,6 +265,35 @@ describe('process runtime', { skip }, () => {
   });
 });
 
+describe('process runtime cgroups', { skip: skip || rootSkip }, () => {
+  it("removes the node's parent groups at close when no container is left in them", async () => {
+    const instance = `groups-${randomUUID().slice(0, 8)}`;
+    const parent = `/sys/fs/cgroup/memory/wharf/${instanceDirName(instance)}`;
+    const pod = {
+      podUid: randomUUID(),
+      podName: 'p',
+      namespace: 'test',
+      hostname: 'p',
+      hostNetwork: true,
+      ports: [],
+    };
+    const first = await open(instance);
+    const sandboxId = (await first.runSandbox(pod)).id;
+    const id = await first.createContainer(sandboxId, spec(pod.podUid, 'keeps', 'sleep 600'));
+    await first.startContainer(id);
+    await first.close();
+    assert.ok(existsSync(join(parent, id)), 'a container that outlives its driver keeps its group');
+    const second = await open(instance);
+    try {
+      assert.equal((await second.inspectContainer(id)).state, 'running', 'adopted');
+      await second.removeSandbox(sandboxId);
+    } finally {
+      await second.close();
+    }
+    assert.ok(!existsSync(parent), `${parent} is gone`);
+  });
+});
+
 describe('process runtime pod network', { skip: skip || rootSkip }, () => {
   it('maps a hostPort to the pod (portmap)', async () => {
     const driver = await open(`ports-${randomUUID().slice(0, 8)}`);
