@@ -17,7 +17,9 @@ import {
   type Obj,
 } from './field.ts';
 import { isDNS1123Label, nameIsDNSSubdomain } from './names.ts';
+import { validateTemplateObjectMeta } from './objectmeta.ts';
 import { quantityAt } from './resources.ts';
+import { validatePVCSpec } from './storage.ts';
 import {
   validateObjectFieldSelector,
   validateResourceFieldSelector,
@@ -201,6 +203,7 @@ function validateSource(
   path: string,
   volName: string,
   podName: string,
+  volumePath: string,
 ): FieldError[] {
   const errs: FieldError[] = [];
   switch (kind) {
@@ -260,16 +263,25 @@ function validateSource(
     case 'csi':
       if (str(src.driver) === '') errs.push(required(child(path, 'driver')));
       break;
-    case 'ephemeral':
-      if (src.volumeClaimTemplate === undefined || src.volumeClaimTemplate === null) {
-        errs.push(required(child(path, 'volumeClaimTemplate')));
-      } else if (podName !== '' && volName !== '') {
+    case 'ephemeral': {
+      // validateEphemeralVolumeSource, then the name of the claim the pod gets.
+      const template = src.volumeClaimTemplate;
+      const tp = child(path, 'volumeClaimTemplate');
+      if (template === undefined || template === null) {
+        errs.push(required(tp));
+      } else {
+        // ValidatePersistentVolumeClaimTemplate: only labels and annotations are used.
+        errs.push(...validateTemplateObjectMeta(obj(template)?.metadata, child(tp, 'metadata')));
+        errs.push(...validatePVCSpec(obj(obj(template)?.spec) ?? {}, child(tp, 'spec')));
+      }
+      if (podName !== '' && volName !== '') {
         const pvcName = `${podName}-${volName}`;
         for (const m of nameIsDNSSubdomain(pvcName, false)) {
-          errs.push(invalid(child(path, 'name'), volName, `PVC name "${pvcName}": ${m}`));
+          errs.push(invalid(child(volumePath, 'name'), volName, `PVC name "${pvcName}": ${m}`));
         }
       }
       break;
+    }
     default:
       for (const f of REQUIRED_FIELDS[kind] ?? [])
         if (isEmpty(src[f])) errs.push(required(child(path, f)));
@@ -303,7 +315,7 @@ export function validateVolumes(
       }
       n++;
       const sp = child(ip, kind === 'gcePersistentDisk' ? 'persistentDisk' : kind);
-      el.push(...validateSource(kind, obj(src) ?? {}, sp, name, podName));
+      el.push(...validateSource(kind, obj(src) ?? {}, sp, name, podName, ip));
     }
     if (n === 0) el.push(required(ip, 'must specify a volume type'));
     if (name === '') el.push(required(child(ip, 'name')));

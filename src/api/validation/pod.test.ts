@@ -184,6 +184,50 @@ const CASES: [string, KubeObject, string[]][] = [
     [`spec.volumes[0].name: Invalid value: "V": ${LABEL}`],
   ],
   [
+    'an ephemeral volume',
+    pod({
+      volumes: [
+        {
+          name: 'scratch',
+          ephemeral: {
+            volumeClaimTemplate: {
+              metadata: { labels: { app: 'web' } },
+              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+            },
+          },
+        },
+      ],
+    }),
+    [],
+  ],
+  [
+    'an ephemeral volume whose claim template has a name and no claim spec',
+    pod({
+      volumes: [
+        {
+          name: 'scratch',
+          ephemeral: { volumeClaimTemplate: { metadata: { name: 'mine' }, spec: {} } },
+        },
+      ],
+    }),
+    [
+      'spec.volumes[0].ephemeral.volumeClaimTemplate.metadata.name: Forbidden: cannot be set',
+      'spec.volumes[0].ephemeral.volumeClaimTemplate.spec.accessModes: Required value: at least 1 access mode is required',
+      'spec.volumes[0].ephemeral.volumeClaimTemplate.spec.resources[storage]: Required value',
+    ],
+  ],
+  [
+    'an ephemeral volume whose claim name would be too long',
+    {
+      ...pod({ volumes: [{ name: 'scratch', ephemeral: {} }] }),
+      metadata: { name: 'p'.repeat(250), namespace: 'default' },
+    },
+    [
+      'spec.volumes[0].ephemeral.volumeClaimTemplate: Required value',
+      `spec.volumes[0].name: Invalid value: "scratch": PVC name "${'p'.repeat(250)}-scratch": must be no more than 253 characters`,
+    ],
+  ],
+  [
     'a secret volume without a name',
     pod({ volumes: [{ name: 'v', secret: {} }] }),
     ['spec.volumes[0].secret.secretName: Required value'],
