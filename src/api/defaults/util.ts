@@ -55,9 +55,3 @@ export function defaultResourceList(v: unknown): void {
     if (q) v[k] = formatQuantity(roundUpQuantity(q, -3));
   }
 }
-
-/** Canonical form for every quantity of a map that is not a container ResourceList. */
-export function canonicalizeQuantities(v: unknown): void {
-  if (!isObj(v)) return;
-  for (const k of Object.keys(v)) canonicalizeQuantity(v, k);
-}

@@ -119,14 +119,6 @@ export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-/** A map of strings (labels, selectors), keys sorted so errors come out in a stable order. */
-export function stringMap(v: unknown): Record<string, string> | undefined {
-  if (!isObj(v)) return undefined;
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(v).sort()) out[k] = typeof v[k] === 'string' ? v[k] : String(v[k]);
-  return out;
-}
-
 export function sortedKeys(v: unknown): string[] {
   return isObj(v) ? Object.keys(v).sort() : [];
 }

@@ -201,23 +201,6 @@ function hasChDirPrefix(value: string): string[] {
   return [];
 }
 
-/** Strict env var names (RelaxedEnvironmentVariableValidation off). */
-export function isEnvVarName(value: string): string[] {
-  const errs: string[] = [];
-  if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(value)) {
-    errs.push(
-      regexError(
-        "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
-        '[-._a-zA-Z][-._a-zA-Z0-9]*',
-        'my.env-name',
-        'MY_ENV.NAME',
-        'MyEnvName1',
-      ),
-    );
-  }
-  return errs.concat(hasChDirPrefix(value));
-}
-
 /** Env var names as 1.32 validates them (RelaxedEnvironmentVariableValidation is beta, on). */
 export function isRelaxedEnvVarName(value: string): string[] {
   const errs: string[] = [];
@@ -249,20 +232,6 @@ export function isConfigMapKey(value: string): string[] {
     );
   }
   return errs.concat(hasChDirPrefix(value));
-}
-
-export function isCIdentifier(value: string): string[] {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)
-    ? []
-    : [
-        regexError(
-          "a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_'",
-          '[A-Za-z_][A-Za-z0-9_]*',
-          'my_name',
-          'MY_NAME',
-          'MyName',
-        ),
-      ];
 }
 
 /** netutils.ParseIPSloppy: IPv4 octets may carry leading zeros. */

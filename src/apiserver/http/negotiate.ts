@@ -50,14 +50,3 @@ export function wantedDiscovery(accept: MediaRange[]): 'v2' | 'v2beta1' | undefi
   }
   return undefined;
 }
-
-/** Whether a response of plain JSON is acceptable at all. */
-export function acceptsJson(accept: MediaRange[]): boolean {
-  if (accept.length === 0) return true;
-  return accept.some(
-    (r) =>
-      isJson(r.type) ||
-      r.type === 'application/yaml' ||
-      r.type === 'application/vnd.kubernetes.protobuf',
-  );
-}

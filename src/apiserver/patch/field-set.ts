@@ -20,10 +20,6 @@ const byElement = (x: [string, unknown], y: [string, unknown]) =>
 /** A tree of path elements; an empty node is a leaf (the field itself). */
 export type FieldSet = Map<string, FieldSet>;
 
-export function emptySet(): FieldSet {
-  return new Map();
-}
-
 export function keyElement(item: Record<string, unknown>, keys: string[]): string {
   const picked: Record<string, unknown> = {};
   for (const k of [...keys].sort()) picked[k] = item[k];

@@ -31,7 +31,6 @@ export const RstStatus = {
 } as const;
 
 export const GoAwayStatus = { ok: 0, protocolError: 1, internalError: 2 } as const;
-export const SETTINGS_INITIAL_WINDOW_SIZE = 7;
 
 export type Frame =
   | { kind: 'data'; streamId: number; fin: boolean; data: Buffer }
