@@ -5,8 +5,14 @@ import { decodeProtobufObject, ProtobufDecodeError } from './protobuf/index.ts';
 import type { TokenAuthenticator, UserInfo } from './auth.ts';
 import { StatusError, badRequest, successStatus } from './errors.ts';
 import { mediaType, parseJsonObject, parseYamlObject, readBody } from './http/body.ts';
-import { parseAccept, wantsTable } from './http/negotiate.ts';
-import { sendJson } from './http/respond.ts';
+import {
+  negotiateOutput,
+  NOT_ACCEPTABLE,
+  NOT_ACCEPTABLE_STREAM,
+  parseAccept,
+  wantsTable,
+} from './http/negotiate.ts';
+import { answerInYaml, sendJson } from './http/respond.ts';
 import { applyPatchRequest } from './patch/index.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { answerReview, REVIEW_KINDS } from './reviews.ts';
@@ -39,6 +45,9 @@ export interface RequestScope {
   tokens?: TokenAuthenticator;
 }
 
+/** Subresources that upgrade to a stream of their own: no media type is negotiated. */
+const CONNECT = new Set(['exec', 'attach', 'portforward', 'proxy']);
+
 export async function handleResourceRequest(
   deps: ResourceHandlerDeps,
   scope: RequestScope,
@@ -58,6 +67,14 @@ export async function handleResourceRequest(
       `${info.verb} is not supported on resources of kind "${type.resource}"`,
     );
   }
+  const accept = parseAccept(req.headers.accept);
+  if (!CONNECT.has(info.subresource)) {
+    const watch = info.verb === 'watch';
+    const format = negotiateOutput(accept, { watch });
+    if (!format)
+      throw new StatusError('NotAcceptable', watch ? NOT_ACCEPTABLE_STREAM : NOT_ACCEPTABLE);
+    if (format === 'yaml') answerInYaml(res);
+  }
   const rs = deps.storeFor(type);
   const ctx = writeContext(query, req.headers['user-agent'], info.subresource);
   if (info.subresource) {
@@ -71,7 +88,6 @@ export async function handleResourceRequest(
     });
     return;
   }
-  const accept = parseAccept(req.headers.accept);
   const table = wantsTable(accept);
   const include = parseIncludeObject(query.get('includeObject'));
   const ns = info.namespace;

@@ -1,6 +1,22 @@
 import type { ServerResponse } from 'node:http';
+import YAML from 'yaml';
 import type { Status } from '../errors.ts';
 import { knownJsonOf } from '../storage/serialized.ts';
+
+/** Responses whose client negotiated YAML (negotiate.ts): their JSON goes out as YAML. */
+const inYaml = new WeakSet<ServerResponse>();
+
+export function answerInYaml(res: ServerResponse): void {
+  inYaml.add(res);
+}
+
+/**
+ * JSON as the API server's YAML serializer writes it (sigs.k8s.io/yaml over the JSON):
+ * keys sorted, sequences not indented under their key.
+ */
+function yamlOf(json: string): string {
+  return YAML.stringify(JSON.parse(json), { sortMapEntries: true, indentSeq: false });
+}
 
 export function sendJson(
   res: ServerResponse,
@@ -8,7 +24,11 @@ export function sendJson(
   body: unknown,
   contentType = 'application/json',
 ): void {
-  const text = typeof body === 'string' ? body : knownJsonOf(body as object);
+  let text = typeof body === 'string' ? body : knownJsonOf(body as object);
+  if (contentType === 'application/json' && inYaml.has(res)) {
+    text = yamlOf(text);
+    contentType = 'application/yaml';
+  }
   res.writeHead(code, {
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
