@@ -517,6 +517,52 @@ export function runPodScenarios(opts: ScenarioOptions): void {
         },
       );
 
+      // The process runtime records images and never pulls.
+      const dockerOnly = opts.runtime === 'docker' ? it : () => undefined;
+      dockerOnly(
+        "reports an image it cannot pull as ErrImagePull, then ImagePullBackOff, in the engine's words",
+        async () => {
+          const missing = `wharf-missing/none-${Date.now().toString(36)}:v1`;
+          await ok(
+            ['apply', '-f', '-'],
+            pod('pull-fails', {
+              containers: [{ name: 'main', image: missing, imagePullPolicy: 'IfNotPresent' }],
+            }),
+          );
+          const backOff = await waitPod(
+            'pull-fails',
+            (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff',
+            'in ImagePullBackOff',
+          );
+          assert.equal(
+            backOff.status.containerStatuses[0].state.waiting.message,
+            `Back-off pulling image "${missing}"`,
+          );
+          assert.equal(backOff.status.phase, 'Pending');
+          const events = JSON.parse(
+            await ok([
+              'get',
+              'events',
+              '--field-selector',
+              'involvedObject.name=pull-fails',
+              '-o',
+              'json',
+            ]),
+          ).items.map((e: Json) => `${e.type} ${e.reason} ${e.message}`);
+          const failed = events.filter((e: string) =>
+            e.startsWith('Warning Failed Failed to pull'),
+          );
+          assert.ok(failed.length > 0, events.join('\n'));
+          for (const e of failed) {
+            const prefix = `Warning Failed Failed to pull image "${missing}": `;
+            assert.ok(e.startsWith(prefix) && e.length > prefix.length, e);
+            assert.ok(!e.slice(prefix.length).includes('Failed to pull image'), `said once: ${e}`);
+          }
+          assert.ok(events.includes('Warning Failed Error: ErrImagePull'), events.join('\n'));
+          await ok(['delete', 'pod', 'pull-fails', '--wait=true']);
+        },
+      );
+
       it('adopts running pods after the agent restarts, without restarting them', async () => {
         await ok(
           ['apply', '-f', '-'],

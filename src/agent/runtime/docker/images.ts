@@ -64,7 +64,7 @@ export async function ensureImage(
       );
     }
   }
-  await pull(docker, ref, image, signal);
+  await pull(docker, ref, signal);
   const pulled = await inspectImage(docker, reference);
   if (!pulled) throw new RuntimeError('ImagePull', `image "${image}" is missing after its pull`);
   return imageRefOf(pulled);
@@ -81,9 +81,11 @@ async function inspectImage(docker: Docker, reference: string) {
   }
 }
 
-async function pull(docker: Docker, ref: ImageReference, image: string, signal?: AbortSignal) {
+async function pull(docker: Docker, ref: ImageReference, signal?: AbortSignal) {
+  // The engine's own words, as a CRI runtime returns them: the agent's event and the
+  // container's waiting message say which image (start-container.ts), as the kubelet does.
   const failed = (message: string, cause?: unknown) =>
-    new RuntimeError('ImagePull', `Failed to pull image "${image}": ${message}`, { cause });
+    new RuntimeError('ImagePull', message, { cause });
   let output = '';
   try {
     // The API takes a digest in `tag` (as the docker CLI sends it).
