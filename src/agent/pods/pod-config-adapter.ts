@@ -15,12 +15,14 @@ import {
   type ConfigSources,
   type Pod as ConfigPod,
 } from '../pod-config/index.ts';
+import { containerSecurity } from './container-security.ts';
 import type { PodConfig } from './start-container.ts';
 import type { PodVolumes } from './sync-pod.ts';
 
 // The pod-config library fed from the agent's informer caches: ConfigMaps, Secrets and
 // Services are read from memory, service-account tokens come from the TokenRequest API.
-// One volume set per pod lives under `<dataDir>/pods/<uid>/volumes`.
+// One volume set per pod lives under `<dataDir>/pods/<uid>/volumes`; Localhost seccomp
+// profiles are read from `<dataDir>/seccomp`.
 
 export interface PodConfigDeps {
   dataDir: string;
@@ -101,6 +103,9 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
   const config: PodConfig = {
     async environment(pod, container, ips) {
       return resolveEnvironment(pod as ConfigPod, container as never, sources(ips)).env;
+    },
+    security(pod, container) {
+      return containerSecurity(pod, container, path.join(deps.dataDir, 'seccomp'));
     },
     async mounts(pod, container, env) {
       const mounts = await setFor(pod.metadata!.uid!).mountsFor(container as never, env);

@@ -4,9 +4,11 @@ import type { Container, Pod } from '../k8s-types.ts';
 import { expand, mappingFor } from '../pod-config/index.ts';
 import {
   isRuntimeError,
+  type ContainerSecurity,
   type ContainerSpec,
   type ImagePullPolicy,
   type RuntimeDriver,
+  type UnenforcedSecurity,
 } from '../runtime/types.ts';
 import type { RestartBackoff } from './backoff.ts';
 import { containerHash, latest, noteContainer, type PodRecord } from './pod-record.ts';
@@ -23,6 +25,8 @@ export interface PodConfig {
     container: Container,
     podIPs: string[],
   ): Promise<Array<{ name: string; value: string }>>;
+  /** Its securityContext merged with the pod's; throws when a seccomp profile cannot be read. */
+  security(pod: Pod, container: Container): Promise<ContainerSecurity>;
   /** Host paths for the container's volumeMounts (volumes were set up before). */
   mounts(
     pod: Pod,
@@ -58,6 +62,22 @@ function cpuMillis(q: string | undefined): number | undefined {
 function bytes(q: string | undefined): number | undefined {
   const parsed = tryParseQuantity(q);
   return parsed ? Number(quantityValue(parsed)) : undefined;
+}
+
+/** The securityContext settings a container asks for beyond Kubernetes' defaults. */
+function askedSecurity(security: ContainerSecurity): UnenforcedSecurity[] {
+  const asked: UnenforcedSecurity[] = [];
+  if (security.privileged) asked.push('privileged');
+  if (security.capAdd.length || security.capDrop.length) asked.push('capabilities');
+  if (security.readOnlyRootFilesystem) asked.push('readOnlyRootFilesystem');
+  if (security.seccomp.type !== 'Unconfined') asked.push('seccompProfile');
+  const identity =
+    security.runAsUser !== undefined ||
+    security.runAsGroup !== undefined ||
+    security.supplementalGroups.length > 0 ||
+    security.noNewPrivileges;
+  if (identity) asked.push('runAsUser');
+  return asked;
 }
 
 /** The container's imagePullPolicy; the API server has set it, else its default. */
@@ -148,6 +168,17 @@ export async function startContainer(
     return;
   }
 
+  let security: ContainerSecurity;
+  try {
+    security = await deps.config.security(pod, container);
+  } catch (err) {
+    // As containerd fails a create whose profile it cannot load.
+    const message = err instanceof Error ? err.message : String(err);
+    waiting('CreateContainerError', message);
+    deps.events.warning(pod, 'Failed', `Error: ${message}`, name);
+    return;
+  }
+
   const previous = latest(record, name);
   const vars = mappingFor(new Map(env.map((e) => [e.name, e.value])));
   const spec: ContainerSpec = {
@@ -173,19 +204,30 @@ export async function startContainer(
       memoryRequestBytes: bytes(container.resources?.requests?.memory),
       memoryLimitBytes: bytes(container.resources?.limits?.memory),
     },
+    security,
   };
   let id: string;
   try {
     id = await deps.runtime.createContainer(record.sandbox!.id, spec);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    waiting('CreateContainerError', message);
+    const config = isRuntimeError(err, 'CreateContainerConfig');
+    waiting(config ? 'CreateContainerConfigError' : 'CreateContainerError', message);
     deps.events.warning(pod, 'Failed', `Error: ${message}`, name);
     return;
   }
   record.waiting.delete(name);
   deps.events.normal(pod, 'Created', `Created container: ${name}`, name);
   const caps = deps.runtime.capabilities();
+  const ignored = askedSecurity(security).filter((f) => caps.unenforcedSecurity.includes(f));
+  if (ignored.length > 0) {
+    deps.events.warning(
+      pod,
+      'SecurityContextNotEnforced',
+      `the securityContext settings ${ignored.join(', ')} of container ${name} are not enforced by the ${deps.runtime.name} runtime`,
+      name,
+    );
+  }
   if (!caps.enforcesLimits && (spec.resources.cpuLimitMillis || spec.resources.memoryLimitBytes)) {
     const why = caps.notes.length ? `: ${caps.notes.join('; ')}` : '';
     deps.events.warning(

@@ -4,6 +4,7 @@ import { FakeClock } from '../../client/index.ts';
 import type { Pod } from '../k8s-types.ts';
 import { ProbeManager } from '../probes/probe-manager.ts';
 import { FakeDriver } from '../runtime/fake/fake-driver.ts';
+import { containerSecurity } from './container-security.ts';
 import { RestartBackoff } from './backoff.ts';
 import { latest, newPodRecord, type PodRecord } from './pod-record.ts';
 import { podStatus, type ContainerView } from './pod-status.ts';
@@ -23,7 +24,11 @@ function setup() {
   );
   const syncer = new PodSyncer({
     runtime,
-    config: { environment: async () => [], mounts: async () => [] },
+    config: {
+      environment: async () => [],
+      security: (pod, container) => containerSecurity(pod, container, '/nonexistent/seccomp'),
+      mounts: async () => [],
+    },
     volumes: { setUp: async () => {}, tearDown: async () => {} },
     events: {
       normal: (_p, reason, message) => events.push(`Normal ${reason} ${message}`),

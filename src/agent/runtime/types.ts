@@ -33,6 +33,11 @@ export interface RuntimeCapabilities {
    * `run -it`. When not, creating such a container fails with `CreateContainer`.
    */
   ttyContainers: boolean;
+  /**
+   * securityContext settings the runtime does not apply; a container that asks for one
+   * gets an event saying so, never silence. Empty for docker.
+   */
+  unenforcedSecurity: UnenforcedSecurity[];
   /** Why a capability is missing, for the node's events (e.g. "not running as root"). */
   notes: string[];
   /**
@@ -101,6 +106,35 @@ export interface ContainerResources {
   memoryLimitBytes?: number;
 }
 
+export type UnenforcedSecurity =
+  'privileged' | 'capabilities' | 'readOnlyRootFilesystem' | 'seccompProfile' | 'runAsUser';
+
+/** A seccomp profile: Kubernetes' default is Unconfined (the kubelet's seccompDefault off). */
+export type SeccompProfile =
+  | { type: 'Unconfined' }
+  | { type: 'RuntimeDefault' }
+  /** `profile`: the JSON of the file at `path`, read by the agent. */
+  | { type: 'Localhost'; path: string; profile: string };
+
+/**
+ * The container's securityContext merged with the pod's, as the kubelet hands it to a
+ * runtime: the container's fields win, the pod's supplementalGroups and fsGroup are its
+ * extra groups. Capabilities are named as in the pod spec (`NET_ADMIN`, `ALL`).
+ */
+export interface ContainerSecurity {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot: boolean;
+  supplementalGroups: number[];
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  readOnlyRootFilesystem: boolean;
+  /** `allowPrivilegeEscalation: false`. */
+  noNewPrivileges: boolean;
+  seccomp: SeccompProfile;
+}
+
 export interface ContainerSpec {
   podUid: string;
   podName: string;
@@ -124,6 +158,8 @@ export interface ContainerSpec {
   stdin: boolean;
   stdinOnce: boolean;
   resources: ContainerResources;
+  /** Absent: Kubernetes' defaults (the image's user, no extra rights, seccomp Unconfined). */
+  security?: ContainerSecurity;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
@@ -287,6 +323,8 @@ export type RuntimeErrorCode =
   | 'ImageNeverPull'
   | 'InvalidImageName'
   | 'CreateContainer'
+  /** The spec cannot run as asked (runAsNonRoot against a root image): CreateContainerConfigError. */
+  | 'CreateContainerConfig'
   | 'RunContainer'
   | 'Unavailable';
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
+import { engineSecurity, SANDBOX_SECURITY_OPT } from './security.ts';
 import {
   RuntimeLabels,
   type ContainerResources,
@@ -107,6 +108,7 @@ export function sandboxCreateOptions(
       HostConfig: {
         IpcMode: 'shareable',
         CpuShares: MIN_SHARES,
+        SecurityOpt: SANDBOX_SECURITY_OPT,
         LogConfig: LOG_CONFIG,
         RestartPolicy: { Name: 'no' },
       },
@@ -138,6 +140,7 @@ export function sandboxCreateOptions(
         ? { Dns: spec.dns.servers, DnsSearch: spec.dns.searches, DnsOptions: spec.dns.options }
         : {}),
       CpuShares: MIN_SHARES,
+      SecurityOpt: SANDBOX_SECURITY_OPT,
       LogConfig: LOG_CONFIG,
       RestartPolicy: { Name: 'no' },
     },
@@ -164,8 +167,9 @@ export interface SandboxRef {
 export function containerCreateOptions(
   spec: ContainerSpec,
   sandbox: SandboxRef,
-  options: { instance: string; image: string },
+  options: { instance: string; image: string; imageUser?: string },
 ): Docker.ContainerCreateOptions {
+  const security = engineSecurity(spec.security, options.imageUser);
   const env = spec.env.map((e) => `${e.name}=${e.value}`);
   // The engine cannot set a hostname on a container that joins another's network
   // namespace, and would put the sandbox's in HOSTNAME only by accident: say it outright.
@@ -174,6 +178,7 @@ export function containerCreateOptions(
     name: containerName(spec.name, spec, spec.attempt),
     Image: options.image,
     ...entrypointAndCmd(spec.command, spec.args),
+    ...(security.User !== undefined ? { User: security.User } : {}),
     Env: env,
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
     Tty: spec.tty,
@@ -207,6 +212,7 @@ export function containerCreateOptions(
         ReadOnly: m.readOnly,
       })),
       ...resourceLimits(spec.resources),
+      ...security.HostConfig,
       LogConfig: LOG_CONFIG,
       RestartPolicy: { Name: 'no' },
     },

@@ -44,6 +44,7 @@ import {
   openSandboxNetwork,
   type SandboxAttach,
 } from './sandbox-network.ts';
+import { checkedImageUser } from './security.ts';
 import { inspectedSandboxStatus, sandboxStatus, statusFromDieEvent } from './status.ts';
 
 // The docker runtime: a pod is a pause container holding the network (and IPC)
@@ -162,6 +163,7 @@ class DockerDriver implements RuntimeDriver {
       runsImages: true,
       mounts: true,
       ttyContainers: true,
+      unenforcedSecurity: [],
       notes,
       ...(gateway ? { podGateway: gateway } : {}),
     };
@@ -270,9 +272,12 @@ class DockerDriver implements RuntimeDriver {
 
   async createContainer(sandboxId: string, spec: ContainerSpec): Promise<string> {
     const sandbox = this.#sandboxes.get(sandboxId) ?? (await this.#sandboxOf(sandboxId));
+    const image = formatImage(parseImage(spec.image));
+    const imageUser = await checkedImageUser(this.#docker, image, spec);
     const body = containerCreateOptions(spec, sandbox, {
       instance: this.#instance,
-      image: formatImage(parseImage(spec.image)),
+      image,
+      ...(imageUser !== undefined ? { imageUser } : {}),
     });
     try {
       return (await this.#docker.createContainer(body)).id;

@@ -77,6 +77,7 @@ export class FakeDriver implements RuntimeDriver {
       runsImages: true,
       mounts: true,
       ttyContainers: true,
+      unenforcedSecurity: [],
       notes: [],
     };
   }

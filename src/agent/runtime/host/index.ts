@@ -11,4 +11,4 @@ export {
 export { isAlive, signalGroup } from './proc.ts';
 export { isExecutableFile, SYSTEM_PATH, which } from './tools.ts';
 export { onTmpfs, wharfRunDir } from './run-dir.ts';
-export { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from './fs-calls.ts';
+export { chown, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from './fs-calls.ts';

@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import { RuntimeError, type ContainerSpec, type ContainerStatus } from '../types.ts';
+import { runAsNonRootViolation } from '../security.ts';
+import {
+  RuntimeError,
+  type ContainerSecurity,
+  type ContainerSpec,
+  type ContainerStatus,
+} from '../types.ts';
 import type { ContainerRecord, SandboxRecord } from './records.ts';
 
 // What a container spec becomes in the process runtime, and what it refuses.
@@ -11,6 +17,8 @@ import type { ContainerRecord, SandboxRecord } from './records.ts';
 
 export interface HostAbilities {
   mounts: boolean;
+  /** Root with util-linux `setpriv`: the command can run as another user. */
+  identity: boolean;
   /** `script` is there to run a command on a pseudo-terminal. */
   tty: boolean;
   /** `mkfifo` is there for the pipe a container's stdin comes through. */
@@ -47,6 +55,14 @@ export function containerRecord(
       `container "${spec.name}" has ${spec.stdin ? 'stdin' : 'tty'}: true: the process runtime needs mkfifo (coreutils) for its stdin`,
     );
   }
+  const pod = podNameOf(spec);
+  const why = spec.security
+    ? runAsNonRootViolation(spec.security, hostUser(spec.security, can), {
+        pod,
+        container: spec.name,
+      })
+    : undefined;
+  if (why) throw new RuntimeError('CreateContainerConfig', why);
   const { podUid, podName, namespace, name, attempt, hash, image, command, args } = spec;
   return {
     ...{ instance, id, sandboxId: sandbox.id, podUid, podName, namespace, name, attempt, hash },
@@ -58,6 +74,40 @@ export function containerRecord(
     createdAt: new Date().toISOString(),
     netns: sandbox.netns,
     mountNamespace: binds.length > 0,
+    ...(can.identity && spec.security ? identityOf(spec.security) : {}),
+  };
+}
+
+function podNameOf(spec: ContainerSpec): string {
+  return `${spec.podName}_${spec.namespace}(${spec.podUid})`;
+}
+
+/**
+ * Who the command runs as when the spec names no user: the agent's own user, the
+ * process runtime's stand-in for an image's. With a user it cannot take (not root), that
+ * is who it runs as all the same (the agent says so in an event).
+ */
+function hostUser(security: ContainerSecurity, can: HostAbilities): { uid: number } {
+  const own = process.getuid?.() ?? 0;
+  return { uid: can.identity ? (security.runAsUser ?? own) : own };
+}
+
+/** What setpriv applies to the command (launch.ts): user, group, groups, no-new-privs. */
+function identityOf(security: ContainerSecurity): Pick<ContainerRecord, 'identity'> {
+  const { runAsUser, runAsGroup, supplementalGroups, noNewPrivileges } = security;
+  const asked =
+    runAsUser !== undefined ||
+    runAsGroup !== undefined ||
+    supplementalGroups.length > 0 ||
+    noNewPrivileges;
+  if (!asked) return {};
+  return {
+    identity: {
+      ...(runAsUser !== undefined ? { uid: runAsUser } : {}),
+      ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}),
+      groups: supplementalGroups,
+      noNewPrivileges,
+    },
   };
 }
 

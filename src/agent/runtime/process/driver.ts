@@ -26,7 +26,14 @@ import {
   removeCgroups,
   removeInstanceCgroups,
 } from './cgroups.ts';
-import { acquireSpawner, isAlive, signalGroup, writeFile, type Spawner } from '../host/index.ts';
+import {
+  acquireSpawner,
+  chown,
+  isAlive,
+  signalGroup,
+  writeFile,
+  type Spawner,
+} from '../host/index.ts';
 import { gatewayOf, type CniNetwork } from '../podnet/index.ts';
 import { execInContainer } from './exec.ts';
 import { probeProcessHost, type ProcessHost } from './host.ts';
@@ -142,6 +149,14 @@ class ProcessDriver implements RuntimeDriver {
       runsImages: false,
       mounts,
       ttyContainers: this.#host.tools.script !== undefined && this.#host.tools.mkfifo !== undefined,
+      // Host processes: no rights are taken away or granted, the host's root is the root.
+      unenforcedSecurity: [
+        'privileged',
+        'capabilities',
+        'readOnlyRootFilesystem',
+        'seccompProfile',
+        ...(this.#host.root && this.#host.tools.setpriv ? [] : (['runAsUser'] as const)),
+      ],
       notes,
       ...(podNetwork === 'pod'
         ? { podGateway: { bridge, subnet, address: gatewayOf(subnet) } }
@@ -180,12 +195,20 @@ class ProcessDriver implements RuntimeDriver {
     if (!sandbox) throw new RuntimeError('NotFound', `no sandbox ${sandboxId}`);
     const id = newId();
     const { tools, mounts } = this.#host;
-    const can = { mounts, tty: !!tools.script && !!tools.mkfifo, stdin: !!tools.mkfifo };
+    const can = {
+      mounts,
+      tty: !!tools.script && !!tools.mkfifo,
+      stdin: !!tools.mkfifo,
+      identity: this.#host.root && !!tools.setpriv,
+    };
     // The pod's own /etc files first: a volume the pod mounts at the same path wins.
     const withEtc = { ...spec, mounts: [...(sandbox.etcMounts ?? []), ...spec.mounts] };
     const record = containerRecord(this.#store.instance, id, sandbox, withEtc, can);
     if (this.#host.cgroups) record.cgroups = containerCgroups(this.#host.cgroups, id);
     await this.#store.makeContainerDirs(id);
+    // The default working directory is the command's own to write, as a container's is.
+    const { uid, gid } = record.identity ?? {};
+    if (uid !== undefined) await chown(this.#store.containerFile(id, FILES.work), uid, gid ?? 0);
     if (record.stdin || record.tty) {
       const fifos = [FILES.stdin, FILES.stdinHold].map((f) => this.#store.containerFile(id, f));
       const [made] = await this.#spawner.run([

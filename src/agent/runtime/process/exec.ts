@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError, type ExecOptions, type ExecSession } from '../types.ts';
 import type { HostTools } from './host.ts';
-import { containerEnv, joinCgroupsScript, shellQuote } from './launch.ts';
+import { containerEnv, identityArgs, joinCgroupsScript, shellQuote } from './launch.ts';
 import { signalGroup } from '../host/index.ts';
 import { FILES, type ContainerRecord } from './records.ts';
 import { TerminalResizer, terminalOf } from './terminal.ts';
@@ -27,6 +27,8 @@ function execArgv(tools: HostTools, record: ContainerRecord, command: string[], 
     const script = `fail() { echo "wharf: $1" >&2; exit 126; }\n${joinCgroups}\nexec "$@"`;
     argv.push(tools.sh, '-c', script, 'wharf-exec');
   }
+  // Exec runs as the container does (its runAsUser, groups, no-new-privs).
+  argv.push(...identityArgs(tools, record));
   if (!tty) return [...argv, ...command];
   if (!tools.script)
     throw new RuntimeError('NotSupported', 'exec with a TTY needs script (util-linux)');

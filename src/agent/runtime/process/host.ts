@@ -20,6 +20,8 @@ export interface HostTools {
   stty?: string;
   fallocate?: string;
   mkfifo?: string;
+  /** util-linux: runs a container's command as its runAsUser, groups, no-new-privs. */
+  setpriv?: string;
   iptables?: string;
   'iptables-restore'?: string;
 }
@@ -66,6 +68,7 @@ export async function probeProcessHost(options: ProbeOptions): Promise<ProcessHo
     'stty',
     'fallocate',
     'mkfifo',
+    'setpriv',
     'iptables',
     'iptables-restore',
   ] as const;

@@ -77,17 +77,39 @@ function terminalCommand(record: ContainerRecord): string {
   return `${shell ? `SHELL=${shellQuote(shell.value)}` : 'unset SHELL'}; exec ${words}`;
 }
 
+/**
+ * `setpriv … --` for the command when the securityContext names its identity: the user
+ * and group (root's when only one is named, as a container's image would give), exactly
+ * the supplementalGroups (root's own are dropped), no-new-privs. Empty otherwise.
+ */
+export function identityArgs(tools: HostTools, record: ContainerRecord): string[] {
+  const id = record.identity;
+  if (!id || !tools.setpriv) return [];
+  const args: string[] = [tools.setpriv];
+  if (id.uid !== undefined || id.gid !== undefined) {
+    args.push(`--reuid=${id.uid ?? 0}`, `--regid=${id.gid ?? 0}`);
+    args.push(id.groups.length ? `--groups=${id.groups.join(',')}` : '--clear-groups');
+  } else if (id.groups.length) {
+    args.push(`--groups=${id.groups.join(',')}`);
+  }
+  if (id.noNewPrivileges) args.push('--no-new-privs');
+  return [...args, '--'];
+}
+
 /** The shim's lines that start the command, with the stdin holder when there is one. */
 function runCommand(tools: HostTools, record: ContainerRecord, dirs: ContainerDirs): string[] {
   const q = shellQuote;
   const ready = ['printf ok >&3', 'exec 3>&-'];
+  const as = identityArgs(tools, record)
+    .map((a) => `${q(a)} `)
+    .join('');
   // `exec` in a subshell: always the program, never a shell builtin of the same name.
-  if (!record.stdin && !record.tty) return [...ready, '(exec "$@")', 'rc=$?'];
+  if (!record.stdin && !record.tty) return [...ready, `(exec ${as}"$@")`, 'rc=$?'];
   const [stdin, hold] = [q(fileIn(dirs, FILES.stdin)), q(fileIn(dirs, FILES.stdinHold))];
   // `script` runs the command line with $SHELL: the host's sh, whatever the container's is.
   const command = record.tty
-    ? `(SHELL=${q(tools.sh)}; export SHELL; exec ${q(tools.script!)} -q -e -c ${q(terminalCommand(record))} /dev/null)`
-    : '(exec "$@")';
+    ? `(SHELL=${q(tools.sh)}; export SHELL; exec ${as}${q(tools.script!)} -q -e -c ${q(terminalCommand(record))} /dev/null)`
+    : `(exec ${as}"$@")`;
   // fd 4, a writer of the stdin FIFO, is for the holder to inherit. fd 5, the shim's end
   // of `stdin-hold`, keeps the holder's `read` waiting while the shim lives: it closes
   // when the shim ends, however it ends, and the holder leaves.

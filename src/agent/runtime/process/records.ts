@@ -135,6 +135,8 @@ export interface ContainerRecord {
   cgroups?: ContainerCgroups;
   /** Mount points that did not exist on the host and were created for this container. */
   createdMountPoints?: string[];
+  /** The securityContext's identity, applied with setpriv as root (launch.ts). */
+  identity?: { uid?: number; gid?: number; groups: number[]; noNewPrivileges: boolean };
 }
 
 const ID = /^[0-9a-f]{24}$/;
