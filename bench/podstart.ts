@@ -26,6 +26,9 @@ async function floorDocker(image: string, count: number): Promise<number[]> {
         Image: image,
         Cmd: ['sh', '-c', SCRIPT],
         Labels: { 'dev.wharf.bench': 'floor' },
+        // As the pod's container runs: Kubernetes gives containers no seccomp profile
+        // unless the pod asks for one (agent/runtime/docker/security.ts).
+        HostConfig: { SecurityOpt: ['seccomp=unconfined'] },
       });
       await c.start();
       return { ms: performance.now() - t0, c };
