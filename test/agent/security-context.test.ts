@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl } from '../support/kubectl.ts';
@@ -155,6 +157,29 @@ for (const { runtime, image: imageOf, skip } of runtimes) {
         // Kubernetes runs containers Unconfined unless the pod asks for a profile.
         assert.equal(await statusField('unconfined', 'Seccomp'), '0');
         assert.equal(await statusField('default-seccomp', 'Seccomp'), '2');
+      });
+      it('loads a Localhost seccomp profile from the node, and says which one it cannot', async () => {
+        const dir = path.join(cluster.dataDir, 'agent', 'seccomp', 'profiles');
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'allow.json'), '{"defaultAction":"SCMP_ACT_ALLOW"}');
+        const localhost = (file: string) => ({
+          securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: file } },
+        });
+        await apply('local-profile', localhost('profiles/allow.json'));
+        await waitPod('local-profile', running, 'running');
+        assert.equal(await statusField('local-profile', 'Seccomp'), '2');
+        await apply('no-profile', localhost('profiles/none.json'));
+        const p = await waitPod(
+          'no-profile',
+          (p) => !!p.status?.containerStatuses?.[0]?.state?.waiting?.message,
+          'waiting with a message',
+        );
+        const waiting = p.status.containerStatuses[0].state.waiting;
+        assert.equal(waiting.reason, 'CreateContainerError');
+        assert.equal(
+          waiting.message,
+          `cannot load seccomp profile "${path.join(dir, 'none.json')}": no such file`,
+        );
       });
     } else {
       it('says in an event which settings it does not apply', async () => {
