@@ -64,20 +64,22 @@ function bytes(q: string | undefined): number | undefined {
   return parsed ? Number(quantityValue(parsed)) : undefined;
 }
 
-/** The securityContext settings a container asks for beyond Kubernetes' defaults. */
-function askedSecurity(security: ContainerSecurity): UnenforcedSecurity[] {
-  const asked: UnenforcedSecurity[] = [];
-  if (security.privileged) asked.push('privileged');
-  if (security.capAdd.length || security.capDrop.length) asked.push('capabilities');
-  if (security.readOnlyRootFilesystem) asked.push('readOnlyRootFilesystem');
-  if (security.seccomp.type !== 'Unconfined') asked.push('seccompProfile');
-  const identity =
-    security.runAsUser !== undefined ||
-    security.runAsGroup !== undefined ||
-    security.supplementalGroups.length > 0 ||
-    security.noNewPrivileges;
-  if (identity) asked.push('runAsUser');
-  return asked;
+/**
+ * The securityContext fields a container sets beyond Kubernetes' defaults that `ignored`
+ * (a runtime's unenforced settings) covers, by their names in the pod spec.
+ */
+function unappliedFields(security: ContainerSecurity, ignored: UnenforcedSecurity[]): string[] {
+  const set: Array<[UnenforcedSecurity, string, boolean]> = [
+    ['privileged', 'privileged', security.privileged],
+    ['capabilities', 'capabilities', security.capAdd.length + security.capDrop.length > 0],
+    ['readOnlyRootFilesystem', 'readOnlyRootFilesystem', security.readOnlyRootFilesystem],
+    ['seccompProfile', 'seccompProfile', security.seccomp.type !== 'Unconfined'],
+    ['identity', 'runAsUser', security.runAsUser !== undefined],
+    ['identity', 'runAsGroup', security.runAsGroup !== undefined],
+    ['identity', 'supplementalGroups', security.supplementalGroups.length > 0],
+    ['identity', 'allowPrivilegeEscalation', security.noNewPrivileges],
+  ];
+  return set.filter(([kind, , asked]) => asked && ignored.includes(kind)).map(([, f]) => f);
 }
 
 /** The container's imagePullPolicy; the API server has set it, else its default. */
@@ -219,7 +221,7 @@ export async function startContainer(
   record.waiting.delete(name);
   deps.events.normal(pod, 'Created', `Created container: ${name}`, name);
   const caps = deps.runtime.capabilities();
-  const ignored = askedSecurity(security).filter((f) => caps.unenforcedSecurity.includes(f));
+  const ignored = unappliedFields(security, caps.unenforcedSecurity);
   if (ignored.length > 0) {
     deps.events.warning(
       pod,

@@ -107,7 +107,12 @@ export interface ContainerResources {
 }
 
 export type UnenforcedSecurity =
-  'privileged' | 'capabilities' | 'readOnlyRootFilesystem' | 'seccompProfile' | 'runAsUser';
+  | 'privileged'
+  | 'capabilities'
+  | 'readOnlyRootFilesystem'
+  | 'seccompProfile'
+  /** runAsUser, runAsGroup, supplementalGroups, fsGroup, allowPrivilegeEscalation. */
+  | 'identity';
 
 /** A seccomp profile: Kubernetes' default is Unconfined (the kubelet's seccompDefault off). */
 export type SeccompProfile =

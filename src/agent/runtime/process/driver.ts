@@ -155,7 +155,7 @@ class ProcessDriver implements RuntimeDriver {
         'capabilities',
         'readOnlyRootFilesystem',
         'seccompProfile',
-        ...(this.#host.root && this.#host.tools.setpriv ? [] : (['runAsUser'] as const)),
+        ...(this.#host.root && this.#host.tools.setpriv ? [] : (['identity'] as const)),
       ],
       notes,
       ...(podNetwork === 'pod'
