@@ -7,6 +7,7 @@ import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl } from '../support/kubectl.ts';
 import { missingCommand, missingRoot } from '../support/requirements.ts';
 import { ensureTestImage } from '../support/test-image.ts';
+import { until } from '../support/until.ts';
 
 // A pod's securityContext through kubectl, on both runtimes: who its processes run as,
 // what they may do, and what the kubelet refuses (runAsNonRoot against a root image).
@@ -14,7 +15,6 @@ import { ensureTestImage } from '../support/test-image.ts';
 // setpriv) and says in an event what it does not apply.
 
 type Json = Record<string, any>;
-const WAIT_MS = 60_000;
 
 const runtimes = [
   {
@@ -42,16 +42,11 @@ for (const { runtime, image: imageOf, skip } of runtimes) {
       assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
       return r.stdout;
     };
-    const waitPod = async (name: string, test: (p: Json) => boolean, what: string) => {
-      const deadline = Date.now() + WAIT_MS;
-      let last: Json = {};
-      while (Date.now() < deadline) {
-        last = JSON.parse(await ok(['get', 'pod', name, '-o', 'json']));
-        if (test(last)) return last;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      assert.fail(`pod ${name} never became ${what}: ${JSON.stringify(last.status, null, 1)}`);
-    };
+    const waitPod = (name: string, test: (p: Json) => boolean, what: string) =>
+      until(`pod ${name} ${what}`, async () => {
+        const p: Json = JSON.parse(await ok(['get', 'pod', name, '-o', 'json']));
+        return test(p) ? p : undefined;
+      });
     const running = (p: Json) => !!p.status?.containerStatuses?.[0]?.state?.running;
     const apply = (name: string, spec: Json, container: Json = {}) =>
       ok(
