@@ -100,6 +100,46 @@ for (const { runtime, image: imageOf, skip } of runtimes) {
       if (runtime === 'docker') assert.match(uid, /^Uid:\s+1000\s/);
     });
 
+    it("gives the pod's volumes its fsGroup, so another user can read a 0400 secret", async () => {
+      await ok(['create', 'secret', 'generic', 'token', '--from-literal=value=s3cret']);
+      await ok(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'grouped' },
+          spec: {
+            nodeName: node,
+            terminationGracePeriodSeconds: 1,
+            securityContext: { runAsUser: 1000, fsGroup: 2000 },
+            volumes: [
+              { name: 'token', secret: { secretName: 'token', defaultMode: 0o400 } },
+              { name: 'scratch', emptyDir: {} },
+            ],
+            containers: [
+              {
+                name: 'main',
+                image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['sh', '-c', 'while true; do sleep 1; done'],
+                volumeMounts: [
+                  { name: 'token', mountPath: '/etc/token' },
+                  { name: 'scratch', mountPath: '/scratch' },
+                ],
+              },
+            ],
+          },
+        }),
+      );
+      await waitPod('grouped', running, 'running');
+      assert.equal(await inPod('grouped', 'cat /etc/token/value'), 's3cret');
+      assert.equal(
+        (await inPod('grouped', 'echo hi > /scratch/f && stat -c %g /scratch/f')).trim(),
+        '2000',
+        'a new file in the emptyDir takes its set-group-ID group',
+      );
+    });
+
     it('refuses runAsNonRoot for a container that would run as root', async () => {
       await apply('non-root', { securityContext: { runAsNonRoot: true } });
       const p = await waitPod(

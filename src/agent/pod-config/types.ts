@@ -103,6 +103,8 @@ export interface PodSpec {
   containers?: Container[];
   initContainers?: Container[];
   volumes?: Volume[];
+  /** Its fsGroup owns the pod's volumes (ownership.ts). */
+  securityContext?: { fsGroup?: number };
 }
 
 export interface ServicePort {

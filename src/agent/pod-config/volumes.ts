@@ -2,6 +2,7 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicWriter, type Payload } from './atomic-writer.ts';
 import { setUpHostPath } from './host-path.ts';
+import { applyFsGroup } from './ownership.ts';
 import { DEFAULT_MODE, downwardPayload, objectPayload, projectedPayload } from './payloads.ts';
 import { mountSubPath, prepareSubPath } from './subpath.ts';
 import { ConfigError } from './types.ts';
@@ -16,9 +17,10 @@ import type { ConfigSources, Container, EnvVar, Pod, Volume } from './types.ts';
 //   <podDir>/kubernetes.io~projected/<volume>/      projected    ┘
 //   hostPath volumes are the host's own path, checked but never changed.
 //
-// Left out, as wharf runs without mount privileges: emptyDir `medium: Memory` (and the
-// kubelet's tmpfs for secrets) stay plain directories on disk; `sizeLimit` is not
-// enforced (the kubelet evicts over it); fsGroup ownership is not applied.
+// With an fsGroup, the volumes wharf makes belong to that group (ownership.ts): emptyDir
+// when made, the API-data volumes after each write. Left out, as wharf runs without mount
+// privileges: emptyDir `medium: Memory` (and the kubelet's tmpfs for secrets) stay plain
+// directories on disk; `sizeLimit` is not enforced (the kubelet evicts over it).
 
 export interface HostMount {
   hostPath: string;
@@ -66,6 +68,8 @@ export class PodVolumes {
   readonly #now: () => Date;
   readonly #volumes = new Map<string, SetUpVolume>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Whether the last setUp or update could not give a volume the pod's fsGroup. */
+  #fsGroupDenied = false;
 
   /** `podDir`: this pod's own directory, e.g. `<dataDir>/pods/<uid>/volumes`. */
   constructor(podDir: string, options: PodVolumesOptions = {}) {
@@ -80,6 +84,7 @@ export class PodVolumes {
    */
   setUp(pod: Pod, sources: ConfigSources): Promise<Record<string, string>> {
     return this.#serialized(async () => {
+      this.#fsGroupDenied = false;
       let failure: ConfigError | undefined;
       for (const volume of pod.spec?.volumes ?? []) {
         try {
@@ -103,6 +108,7 @@ export class PodVolumes {
    */
   update(pod: Pod, sources: ConfigSources): Promise<boolean> {
     return this.#serialized(async () => {
+      this.#fsGroupDenied = false;
       let changed = false;
       let failure: ConfigError | undefined;
       for (const volume of pod.spec?.volumes ?? []) {
@@ -110,7 +116,10 @@ export class PodVolumes {
         if (!known || !ATOMIC_KINDS.has(known.kind)) continue;
         try {
           const payload = await this.#payload(known.kind, volume, pod, sources);
-          if (await new AtomicWriter(known.hostPath, this.#now).write(payload)) changed = true;
+          if (await new AtomicWriter(known.hostPath, this.#now).write(payload)) {
+            changed = true;
+            await this.#own(pod, known.hostPath, true);
+          }
         } catch (err) {
           failure ??= asVolumeError(err, volume.name);
         }
@@ -169,7 +178,19 @@ export class PodVolumes {
     await mkdir(dir, { recursive: true });
     await chmod(dir, EMPTY_DIR_MODE);
     if (payload) await new AtomicWriter(dir, this.#now).write(payload);
+    await this.#own(pod, dir, ATOMIC_KINDS.has(kind));
     return dir;
+  }
+
+  /** Whether the last setUp or update could not give a volume the pod's fsGroup (not root). */
+  get fsGroupDenied(): boolean {
+    return this.#fsGroupDenied;
+  }
+
+  async #own(pod: Pod, dir: string, readOnly: boolean): Promise<void> {
+    const fsGroup = pod.spec?.securityContext?.fsGroup;
+    if (fsGroup === undefined || fsGroup === null) return;
+    if (!(await applyFsGroup(dir, fsGroup, readOnly))) this.#fsGroupDenied = true;
   }
 
   async #payload(kind: Kind, volume: Volume, pod: Pod, sources: ConfigSources): Promise<Payload> {

@@ -127,6 +127,11 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
         await set.setUp(pod as ConfigPod, sources(podIPs(pod)));
         ready.add(uid);
       }
+      if (!set.fsGroupDenied) return [];
+      const group = pod.spec?.securityContext?.fsGroup;
+      return [
+        `the securityContext setting fsGroup ${group} is not applied to the pod's volumes: giving files a group the agent is not in needs root`,
+      ];
     },
     async tearDown(uid) {
       const set = sets.get(uid) ?? new VolumeSet(path.join(deps.dataDir, 'pods', uid, 'volumes'));

@@ -29,7 +29,7 @@ function setup() {
       security: (pod, container) => containerSecurity(pod, container, '/nonexistent/seccomp'),
       mounts: async () => [],
     },
-    volumes: { setUp: async () => {}, tearDown: async () => {} },
+    volumes: { setUp: async () => [], tearDown: async () => {} },
     events: {
       normal: (_p, reason, message) => events.push(`Normal ${reason} ${message}`),
       warning: (_p, reason, message) => events.push(`Warning ${reason} ${message}`),

@@ -32,8 +32,11 @@ import {
 //   pod: terminal phase or deletion ─► preStop, SIGTERM … SIGKILL ─► stopped ─► cleaned up
 
 export interface PodVolumes {
-  /** Prepares (or refreshes) the pod's volumes. Throws a message for FailedMount. */
-  setUp(pod: Pod): Promise<void>;
+  /**
+   * Prepares (or refreshes) the pod's volumes. Throws a message for FailedMount; resolves
+   * with what it could not apply (each a SecurityContextNotEnforced event).
+   */
+  setUp(pod: Pod): Promise<string[]>;
   tearDown(podUid: string): Promise<void>;
 }
 
@@ -93,7 +96,10 @@ export class PodSyncer {
     }
 
     try {
-      await deps.volumes.setUp(pod);
+      const unapplied = await deps.volumes.setUp(pod);
+      for (const message of unapplied) {
+        deps.events.warning(pod, 'SecurityContextNotEnforced', message);
+      }
       record.volumesReady = true;
     } catch (err) {
       deps.events.warning(pod, 'FailedMount', err instanceof Error ? err.message : String(err));
