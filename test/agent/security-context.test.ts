@@ -217,6 +217,19 @@ for (const { runtime, image: imageOf, skip } of runtimes) {
         );
       });
     } else {
+      it("drops capabilities from the command's bounding set", async () => {
+        await apply('no-caps', {}, { securityContext: { capabilities: { drop: ['ALL'] } } });
+        await apply(
+          'one-cap',
+          {},
+          { securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } },
+        );
+        await waitPod('no-caps', running, 'running');
+        await waitPod('one-cap', running, 'running');
+        assert.equal(await statusField('no-caps', 'CapEff'), '0000000000000000');
+        assert.equal(await statusField('one-cap', 'CapEff'), '0000000000000400');
+      });
+
       it('says in an event which settings it does not apply', async () => {
         await apply('host-rooted', {}, { securityContext: { readOnlyRootFilesystem: true } });
         await waitPod('host-rooted', running, 'running');

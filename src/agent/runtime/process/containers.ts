@@ -95,11 +95,13 @@ function hostUser(security: ContainerSecurity, can: HostAbilities): { uid: numbe
 /** What setpriv applies to the command (launch.ts): user, group, groups, no-new-privs. */
 function identityOf(security: ContainerSecurity): Pick<ContainerRecord, 'identity'> {
   const { runAsUser, runAsGroup, supplementalGroups, noNewPrivileges } = security;
+  const boundingSet = boundingSetOf(security);
   const asked =
     runAsUser !== undefined ||
     runAsGroup !== undefined ||
     supplementalGroups.length > 0 ||
-    noNewPrivileges;
+    noNewPrivileges ||
+    boundingSet !== undefined;
   if (!asked) return {};
   return {
     identity: {
@@ -107,9 +109,81 @@ function identityOf(security: ContainerSecurity): Pick<ContainerRecord, 'identit
       ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}),
       groups: supplementalGroups,
       noNewPrivileges,
+      ...(boundingSet ? { boundingSet } : {}),
     },
   };
 }
+
+/**
+ * `capabilities.drop` as setpriv's capability bounding set. A host process starts from
+ * all capabilities (the host's root), so `add` only matters after `drop: [ALL]`; without
+ * root nothing is effective either way, as in a container. Unknown names are refused as
+ * the engine refuses them.
+ */
+function boundingSetOf(security: ContainerSecurity): string | undefined {
+  const name = (cap: string) => {
+    const plain = cap.toLowerCase().replace(/^cap_/, '');
+    if (plain !== 'all' && !CAPABILITIES.has(plain)) {
+      throw new RuntimeError('CreateContainer', `unknown capability "${cap}"`);
+    }
+    return plain;
+  };
+  const drop = security.capDrop.map(name);
+  const add = security.capAdd.map(name).filter((c) => c !== 'all');
+  if (drop.length === 0) return undefined;
+  if (drop.includes('all')) return ['-all', ...add.map((c) => `+${c}`)].join(',');
+  return (
+    drop
+      .filter((c) => !add.includes(c))
+      .map((c) => `-${c}`)
+      .join(',') || undefined
+  );
+}
+
+/** capabilities(7), without the CAP_ prefix. */
+const CAPABILITIES = new Set([
+  'chown',
+  'dac_override',
+  'dac_read_search',
+  'fowner',
+  'fsetid',
+  'kill',
+  'setgid',
+  'setuid',
+  'setpcap',
+  'linux_immutable',
+  'net_bind_service',
+  'net_broadcast',
+  'net_admin',
+  'net_raw',
+  'ipc_lock',
+  'ipc_owner',
+  'sys_module',
+  'sys_rawio',
+  'sys_chroot',
+  'sys_ptrace',
+  'sys_pacct',
+  'sys_admin',
+  'sys_boot',
+  'sys_nice',
+  'sys_resource',
+  'sys_time',
+  'sys_tty_config',
+  'mknod',
+  'lease',
+  'audit_write',
+  'audit_control',
+  'setfcap',
+  'mac_override',
+  'mac_admin',
+  'syslog',
+  'wake_alarm',
+  'block_suspend',
+  'audit_read',
+  'perfmon',
+  'bpf',
+  'checkpoint_restore',
+]);
 
 export function containerStatus(r: ContainerRecord): ContainerStatus {
   const date = (s?: string) => (s ? new Date(s) : undefined);

@@ -150,12 +150,13 @@ class ProcessDriver implements RuntimeDriver {
       mounts,
       ttyContainers: this.#host.tools.script !== undefined && this.#host.tools.mkfifo !== undefined,
       // Host processes: no rights are taken away or granted, the host's root is the root.
+      // Host processes of the host's root already have every right `privileged` grants.
       unenforcedSecurity: [
-        'privileged',
-        'capabilities',
         'readOnlyRootFilesystem',
         'seccompProfile',
-        ...(this.#host.root && this.#host.tools.setpriv ? [] : (['identity'] as const)),
+        ...(this.#host.root && this.#host.tools.setpriv
+          ? []
+          : (['identity', 'capabilities', 'privileged'] as const)),
       ],
       notes,
       ...(podNetwork === 'pod'

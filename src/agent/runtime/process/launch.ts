@@ -80,7 +80,8 @@ function terminalCommand(record: ContainerRecord): string {
 /**
  * `setpriv … --` for the command when the securityContext names its identity: the user
  * and group (root's when only one is named, as a container's image would give), exactly
- * the supplementalGroups (root's own are dropped), no-new-privs. Empty otherwise.
+ * the supplementalGroups (root's own are dropped), the capabilities it drops, no-new-privs.
+ * Empty otherwise.
  */
 export function identityArgs(tools: HostTools, record: ContainerRecord): string[] {
   const id = record.identity;
@@ -92,6 +93,7 @@ export function identityArgs(tools: HostTools, record: ContainerRecord): string[
   } else if (id.groups.length) {
     args.push(`--groups=${id.groups.join(',')}`);
   }
+  if (id.boundingSet) args.push(`--bounding-set=${id.boundingSet}`);
   if (id.noNewPrivileges) args.push('--no-new-privs');
   return [...args, '--'];
 }

@@ -136,7 +136,14 @@ export interface ContainerRecord {
   /** Mount points that did not exist on the host and were created for this container. */
   createdMountPoints?: string[];
   /** The securityContext's identity, applied with setpriv as root (launch.ts). */
-  identity?: { uid?: number; gid?: number; groups: number[]; noNewPrivileges: boolean };
+  identity?: {
+    uid?: number;
+    gid?: number;
+    groups: number[];
+    noNewPrivileges: boolean;
+    /** setpriv's --bounding-set, from capabilities.drop (and add after drop ALL). */
+    boundingSet?: string;
+  };
 }
 
 const ID = /^[0-9a-f]{24}$/;
