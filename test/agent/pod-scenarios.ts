@@ -135,6 +135,24 @@ export function runPodScenarios(opts: ScenarioOptions): void {
         assert.match(c.containerID, new RegExp(`^${opts.runtime}://`));
         const logs = await ok(['logs', 'hello']);
         assert.equal(logs, 'hello from hello\n');
+        const events = JSON.parse(
+          await ok([
+            'get',
+            'events',
+            '--field-selector',
+            'involvedObject.name=hello',
+            '-o',
+            'json',
+          ]),
+        ).items.map((e: Json) => `${e.reason} ${e.message}`);
+        assert.ok(
+          events.includes(
+            opts.runtime === 'process'
+              ? `Pulled Container image "${image}" is recorded, not pulled: the process runtime runs the command on the host`
+              : `Pulled Container image "${image}" already present on machine`,
+          ),
+          events.join('\n'),
+        );
       });
 
       it('serves logs with --tail, --timestamps, -f, -c and --all-containers', async () => {

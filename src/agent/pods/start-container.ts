@@ -124,9 +124,13 @@ export async function startContainer(
   const waiting = (reason: string, message?: string) =>
     record.waiting.set(name, { reason, ...(message ? { message } : {}) });
 
+  // The process runtime records an image and never pulls one: its events say so.
+  const pulls = deps.runtime.capabilities().runsImages;
   let imageRef: string;
   try {
-    if (policy === 'Always') deps.events.normal(pod, 'Pulling', `Pulling image "${image}"`, name);
+    if (policy === 'Always' && pulls) {
+      deps.events.normal(pod, 'Pulling', `Pulling image "${image}"`, name);
+    }
     const started = Date.now();
     const checkKey = `${policy} ${image}`;
     const checked = record.imageChecks?.get(checkKey);
@@ -136,9 +140,11 @@ export async function startContainer(
     deps.events.normal(
       pod,
       'Pulled',
-      policy === 'Always'
-        ? `Successfully pulled image "${image}" in ${((Date.now() - started) / 1000).toFixed(3)}s`
-        : `Container image "${image}" already present on machine`,
+      !pulls
+        ? `Container image "${image}" is recorded, not pulled: the ${deps.runtime.name} runtime runs the command on the host`
+        : policy === 'Always'
+          ? `Successfully pulled image "${image}" in ${((Date.now() - started) / 1000).toFixed(3)}s`
+          : `Container image "${image}" already present on machine`,
       name,
     );
   } catch (err) {
