@@ -3,12 +3,18 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { missingCommand, missingRoot } from '../../test/support/requirements.ts';
 import { bridgeAddressPinArgs } from './bridge-address.ts';
 
+const made: string[] = [];
+after(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function fakeSysfs(bridge: string, address: string, assignType: number): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-test-sysfs-'));
+  made.push(dir);
   fs.mkdirSync(path.join(dir, bridge));
   fs.writeFileSync(path.join(dir, bridge, 'address'), `${address}\n`);
   fs.writeFileSync(path.join(dir, bridge, 'addr_assign_type'), `${assignType}\n`);
