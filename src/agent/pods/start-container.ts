@@ -125,7 +125,8 @@ export async function startContainer(
     record.waiting.set(name, { reason, ...(message ? { message } : {}) });
 
   // The process runtime records an image and never pulls one: its events say so.
-  const pulls = deps.runtime.capabilities().runsImages;
+  const caps = deps.runtime.capabilities();
+  const pulls = caps.runsImages;
   let imageRef: string;
   try {
     if (policy === 'Always' && pulls) {
@@ -226,7 +227,6 @@ export async function startContainer(
   }
   record.waiting.delete(name);
   deps.events.normal(pod, 'Created', `Created container: ${name}`, name);
-  const caps = deps.runtime.capabilities();
   const ignored = unappliedFields(security, caps.unenforcedSecurity);
   if (ignored.length > 0) {
     deps.events.warning(

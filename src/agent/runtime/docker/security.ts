@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { runAsNonRootViolation } from '../security.ts';
+import { podDescription, runAsNonRootViolation } from '../security.ts';
 import { RuntimeError, type ContainerSecurity, type ContainerSpec } from '../types.ts';
 import { engineCall } from './objects.ts';
 
@@ -79,7 +79,7 @@ export async function checkedImageUser(
     docker.getImage(image).inspect(),
   );
   const user = info.Config?.User ?? '';
-  const pod = `${spec.podName}_${spec.namespace}(${spec.podUid})`;
+  const pod = podDescription(spec.podName, spec.namespace, spec.podUid);
   const why = runAsNonRootViolation(security, imageUserOf(user), { pod, container: spec.name });
   if (why) throw new RuntimeError('CreateContainerConfig', why);
   return user;

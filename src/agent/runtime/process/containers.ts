@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { runAsNonRootViolation } from '../security.ts';
+import { podDescription, runAsNonRootViolation } from '../security.ts';
 import {
   RuntimeError,
   type ContainerSecurity,
@@ -55,7 +55,7 @@ export function containerRecord(
       `container "${spec.name}" has ${spec.stdin ? 'stdin' : 'tty'}: true: the process runtime needs mkfifo (coreutils) for its stdin`,
     );
   }
-  const pod = podNameOf(spec);
+  const pod = podDescription(spec.podName, spec.namespace, spec.podUid);
   const why = spec.security
     ? runAsNonRootViolation(spec.security, hostUser(spec.security, can), {
         pod,
@@ -76,10 +76,6 @@ export function containerRecord(
     mountNamespace: binds.length > 0,
     ...(can.identity && spec.security ? identityOf(spec.security) : {}),
   };
-}
-
-function podNameOf(spec: ContainerSpec): string {
-  return `${spec.podName}_${spec.namespace}(${spec.podUid})`;
 }
 
 /**
