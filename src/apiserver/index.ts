@@ -6,6 +6,12 @@ export {
 } from './server.ts';
 export { builtinAdmission } from './builtin-admission.ts';
 export { TokenAuthenticator, ADMIN_USER, ensureAdminToken, type UserInfo } from './auth.ts';
-export { ensureServingCertificates, defaultSans, type ServingCertificates } from './pki.ts';
+export {
+  apiServiceSans,
+  ensureServingCertificates,
+  defaultSans,
+  type ServingCertificates,
+} from './pki.ts';
+export { ensureSigningKey } from './serviceaccount/index.ts';
 export { versionInfo } from './version.ts';
 export { StatusError } from './errors.ts';

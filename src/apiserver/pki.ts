@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseServiceCIDR } from './services/ip-range.ts';
 
 // The cluster's own certificate authority and the API server's serving certificate, kept
 // in the data dir. The serving certificate is re-issued when it nears expiry or when the
@@ -25,6 +26,16 @@ export function defaultSans(extra: string[] = []): string[] {
     .filter((a): a is os.NetworkInterfaceInfo => !!a)
     .map((a) => a.address.split('%')[0]!);
   return [...new Set(['localhost', os.hostname(), '127.0.0.1', '::1', ...addrs, ...extra])];
+}
+
+/**
+ * The names pods reach the API server by: the `kubernetes` service's cluster IP (the
+ * service range's first address) and its DNS names, as kube-apiserver puts them in its
+ * certificate; in-cluster clients verify https://<KUBERNETES_SERVICE_HOST> against them.
+ */
+export function apiServiceSans(serviceCIDR: string, clusterDomain = 'cluster.local'): string[] {
+  const names = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc'];
+  return [parseServiceCIDR(serviceCIDR).at(0), ...names, `kubernetes.default.svc.${clusterDomain}`];
 }
 
 function servingCertIsGood(pem: string, sans: string[]): boolean {

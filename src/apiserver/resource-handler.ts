@@ -84,6 +84,7 @@ export async function handleResourceRequest(
       scope,
       ctx,
       readObject: () => readObject(req, type),
+      storeOf: (resource) => deps.storeFor(deps.registry.get('', 'v1', resource)!),
       ...(deps.nodeProxy ? { nodeProxy: deps.nodeProxy } : {}),
     });
     return;
@@ -154,7 +155,7 @@ export async function handleResourceRequest(
     case 'create': {
       const { obj, warnings } = await readChecked(req, type, query);
       if (REVIEW_KINDS.has(type.kind)) {
-        return sendJson(res, 201, answerReview(type, obj, scope.user, deps.tokens));
+        return sendJson(res, 201, await answerReview(type, obj, scope.user, deps.tokens));
       }
       warn(res, warnings);
       return sendJson(res, 201, await rs.create(ns, obj, ctx));

@@ -1,17 +1,18 @@
 import type { KubeObject, ResourceType } from '../api/index.ts';
 import { apiVersionOf, rfc3339 } from '../api/index.ts';
 import type { TokenAuthenticator, UserInfo } from './auth.ts';
+import { API_AUDIENCES } from './serviceaccount/index.ts';
 
 // The review kinds are questions, not objects: `kubectl auth can-i` and `auth whoami` POST
 // one and read the answer from its status; nothing is stored. Until RBAC lands every
 // authenticated user may do everything, so access reviews answer "allowed".
 
-export function answerReview(
+export async function answerReview(
   type: ResourceType,
   body: KubeObject,
   user: UserInfo,
   tokens: TokenAuthenticator,
-): KubeObject {
+): Promise<KubeObject> {
   const head = {
     kind: type.kind,
     apiVersion: apiVersionOf(type.group, type.version),
@@ -45,13 +46,19 @@ export function answerReview(
       };
     case 'TokenReview': {
       const token = typeof spec.token === 'string' ? spec.token : '';
-      const found = tokens.authenticate({ headers: { authorization: `Bearer ${token}` } } as never);
+      const wanted = Array.isArray(spec.audiences) && spec.audiences.length > 0;
+      const found = await tokens.review(token, wanted ? (spec.audiences as string[]) : undefined);
       return {
         ...head,
         spec,
-        status: found
-          ? { authenticated: true, user: userInfoJson(found), audiences: spec.audiences }
-          : { authenticated: false, error: 'invalid bearer token' },
+        status:
+          'user' in found
+            ? {
+                authenticated: true,
+                user: userInfoJson(found.user),
+                audiences: found.audiences ?? API_AUDIENCES,
+              }
+            : { authenticated: false, error: found.error },
       };
     }
     default:

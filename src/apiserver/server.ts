@@ -19,6 +19,7 @@ import { handleResourceRequest } from './resource-handler.ts';
 import type { Admission } from './storage/admission.ts';
 import { ResourceStore } from './storage/resource-store.ts';
 import { WatchCache } from './storage/watch-cache.ts';
+import { ServiceAccountTokens, type SigningKey } from './serviceaccount/index.ts';
 import type { WriteHooks } from './storage/write-hooks.ts';
 import { NODE_PORT_RANGE } from '../api/validation/service-ips.ts';
 import {
@@ -38,6 +39,8 @@ export interface ApiServerOptions {
   registry: ResourceRegistry;
   admission: Admission;
   tokens: TokenAuthenticator;
+  /** Signs the service-account tokens this server issues (TokenRequest). */
+  serviceAccountKey: SigningKey;
   tls: ServingCertificates;
   host?: string;
   port?: number;
@@ -76,6 +79,7 @@ export class ApiServer {
   #kubernetesService: KubernetesService | undefined;
   #ready = false;
   #url = '';
+  readonly #serviceAccountTokens: ServiceAccountTokens;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
@@ -83,6 +87,11 @@ export class ApiServer {
       this.#log('error', 'watch cache lost its store watch', err),
     );
     this.#openapi = new OpenApiDocuments(opts.registry);
+    this.#serviceAccountTokens = new ServiceAccountTokens(opts.serviceAccountKey, {
+      cache: this.cache,
+      store: opts.store,
+    });
+    opts.tokens.acceptServiceAccountTokens(this.#serviceAccountTokens);
     this.serviceAllocations = new ServiceAllocations(
       opts.store,
       parseServiceCIDR(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),
@@ -113,7 +122,7 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const info = parseRequestPath(req.method ?? 'GET', url.pathname, url.searchParams);
-      if (!this.opts.tokens.authenticate(req))
+      if (!(await this.opts.tokens.authenticate(req)))
         throw new StatusError('Unauthorized', 'Unauthorized');
       const sub = info.kind === 'resource' ? info.subresource : '';
       if (
@@ -173,6 +182,7 @@ export class ApiServer {
   /** Loads the cache, creates the system namespaces, and starts listening. */
   async start(): Promise<void> {
     await this.cache.start();
+    await this.#serviceAccountTokens.publishKey();
     await this.#bootstrap();
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', (err: NodeJS.ErrnoException) =>
@@ -289,7 +299,7 @@ export class ApiServer {
         !url.pathname.startsWith('/readyz') &&
         !url.pathname.startsWith('/livez')
       ) {
-        const user = this.opts.tokens.authenticate(req);
+        const user = await this.opts.tokens.authenticate(req);
         if (!user) throw new StatusError('Unauthorized', 'Unauthorized');
         if (info.kind === 'resource') {
           await handleResourceRequest(

@@ -1,5 +1,4 @@
 import { rfc3339 } from '../api/index.ts';
-import { randomBytes } from 'node:crypto';
 import type { KubeObject, ResourceType } from '../api/index.ts';
 import {
   formatLabelSelector,
@@ -12,6 +11,7 @@ import { applyPatchRequest, applyPatchTo, PATCH_TYPES, type PatchType } from './
 import { mediaType, parseJsonValue, readBody } from './http/body.ts';
 import type { RequestScope } from './resource-handler.ts';
 import { serveEviction } from './eviction.ts';
+import { answerTokenRequest } from './serviceaccount/index.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import type { ResourceStore, WriteContext } from './storage/resource-store.ts';
 
@@ -26,6 +26,8 @@ export interface SubresourceCall {
   scope: RequestScope;
   ctx: WriteContext;
   readObject: () => Promise<KubeObject>;
+  /** The core/v1 store of another resource. */
+  storeOf: (resource: string) => ResourceStore;
   nodeProxy?: NodeProxy;
 }
 
@@ -299,46 +301,15 @@ async function bind(call: SubresourceCall): Promise<void> {
 }
 
 async function issueToken(call: SubresourceCall): Promise<void> {
-  const { rs, scope } = call;
-  const { info, res } = scope;
-  const sa = await rs.get(info.namespace, info.name);
-  const request = await call.readObject();
-  const spec = (request.spec ?? {}) as { expirationSeconds?: number; audiences?: string[] };
-  const seconds = spec.expirationSeconds ?? 3600;
-  if (!Number.isInteger(seconds) || seconds < 600) {
-    throw new StatusError(
-      'Invalid',
-      `TokenRequest.authentication.k8s.io "${info.name}" is invalid: spec.expirationSeconds: Invalid value: ${seconds}: may not specify a duration less than 10 minutes`,
-    );
-  }
-  const token = `wharf-sa-${randomBytes(24).toString('base64url')}`;
-  const expires = new Date(Date.now() + seconds * 1000);
-  scope.tokens?.add(
-    token,
-    {
-      username: `system:serviceaccount:${info.namespace}:${info.name}`,
-      uid: sa.metadata?.uid ?? '',
-      groups: [
-        'system:serviceaccounts',
-        `system:serviceaccounts:${info.namespace}`,
-        'system:authenticated',
-      ],
-    },
-    expires,
-  );
-  return sendJson(res, 201, {
-    kind: 'TokenRequest',
-    apiVersion: 'authentication.k8s.io/v1',
-    metadata: {
-      name: info.name,
-      namespace: info.namespace,
-      creationTimestamp: rfc3339(new Date()),
-    },
-    spec: {
-      audiences: spec.audiences ?? ['https://kubernetes.default.svc.cluster.local'],
-      expirationSeconds: seconds,
-      boundObjectRef: null,
-    },
-    status: { token, expirationTimestamp: rfc3339(expires) },
+  const { scope } = call;
+  const tokens = scope.tokens?.serviceAccounts;
+  if (!tokens) throw new Error('this API server signs no service-account tokens');
+  const answer = await answerTokenRequest({
+    namespace: scope.info.namespace,
+    name: scope.info.name,
+    body: await call.readObject(),
+    storeOf: call.storeOf,
+    tokens,
   });
+  return sendJson(scope.res, 201, answer);
 }

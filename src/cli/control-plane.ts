@@ -3,12 +3,14 @@ import path from 'node:path';
 import { builtinRegistry } from '../api/index.ts';
 import {
   ADMIN_USER,
+  apiServiceSans,
   ApiServer,
   builtinAdmission,
   DEFAULT_SERVICE_CIDR,
   defaultSans,
   ensureAdminToken,
   ensureServingCertificates,
+  ensureSigningKey,
   TokenAuthenticator,
   versionInfo,
 } from '../apiserver/index.ts';
@@ -84,9 +86,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   try {
     const stopCompactor = startCompactor(store);
     cleanups.unshift(stopCompactor);
+    const serviceCIDR = opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR;
+    const clusterDomain = opts.agent?.network?.clusterDomain ?? 'cluster.local';
+    const sans = () =>
+      defaultSans([...apiServiceSans(serviceCIDR, clusterDomain), ...opts.tlsSans]);
     const tls = await step('preparing certificates', progress, () =>
-      ensureServingCertificates(pkiDir, defaultSans(opts.tlsSans)),
+      ensureServingCertificates(pkiDir, sans()),
     );
+    const serviceAccountKey = ensureSigningKey(pkiDir);
     const token = ensureAdminToken(path.join(dataDir, 'tokens'));
     // The join secret: agents authenticate with it, and the API server presents it to them.
     const joinSecret = ensureJoinSecret(dataDir);
@@ -100,6 +107,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       registry,
       admission: builtinAdmission,
       tokens,
+      serviceAccountKey,
       tls,
       host: opts.host,
       port: opts.port,
@@ -120,7 +128,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // when it nears expiry; the CA itself lasts ten years.
     let servedCert = tls.certPem;
     const rotation = setInterval(() => {
-      ensureServingCertificates(pkiDir, defaultSans(opts.tlsSans))
+      ensureServingCertificates(pkiDir, sans())
         .then((fresh) => {
           if (fresh.certPem === servedCert) return;
           servedCert = fresh.certPem;

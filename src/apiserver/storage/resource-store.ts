@@ -12,6 +12,7 @@ import {
 } from '../errors.ts';
 import type { Admission } from './admission.ts';
 import { admitPodPriority } from './priority-admission.ts';
+import { admitServiceAccount } from '../serviceaccount/index.ts';
 import { decodeObject, encodeObject, encodeWritten, objectKey, settleWritten } from './codec.ts';
 import { generateNameSuffix, jsonEqual, meta, newUid, specOf } from './object-meta.ts';
 import type { WatchCache } from './watch-cache.ts';
@@ -164,6 +165,8 @@ export class ResourceStore {
     this.deps.admission.applyDefaults(this.type, obj);
     if (this.type.namespaced)
       await this.#checkNamespaceOpen(namespace, m.name ?? m.generateName ?? '');
+    if (this.type.group === '' && this.type.kind === 'Pod')
+      await admitServiceAccount(this.deps.store, this.deps.cache, namespace, obj);
     if (ctx.fieldManager) {
       m.managedFields = recordUpdate(
         undefined,
