@@ -151,6 +151,16 @@ describe('a node without root (wharf up as nobody)', { skip, timeout: 300_000 },
       pod.status.hostIP,
       'a pod without a network of its own has the node address',
     );
+    // The token volume the ServiceAccount admission added cannot be mounted without root:
+    // the pod runs without it, and says so.
+    const events = JSON.parse(
+      await ok(['get', 'events', '--field-selector', 'involvedObject.name=web', '-o', 'json']),
+    ).items as { reason: string; message: string }[];
+    const notMounted = events.find((e) => e.reason === 'ServiceAccountTokenNotMounted');
+    assert.match(
+      notMounted?.message ?? '',
+      /the service account token of container web is not at \/var\/run\/secrets\/kubernetes\.io\/serviceaccount: .* the token, ca\.crt and namespace are in \//,
+    );
     const ip = JSON.parse(await ok(['get', 'service', 'web', '-o', 'json'])).spec
       .clusterIP as string;
     assert.match(ip, /^127\.96\./);

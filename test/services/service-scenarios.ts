@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
@@ -362,6 +363,51 @@ export function runServiceScenarios(opts: ServiceScenarioOptions): void {
           undefined,
           'hello is not a service of namespace other',
         );
+      });
+
+      it('lets a pod use the API as an in-cluster client, through the kubernetes service', async () => {
+        // kubectl without a kubeconfig is an in-cluster client: it reads
+        // KUBERNETES_SERVICE_HOST/PORT and the token and CA that the ServiceAccount
+        // admission mounted, and verifies the server as 10.96.0.1. It is a static binary:
+        // a docker pod gets the host's through a hostPath.
+        const binary = fs.realpathSync(KUBECTL);
+        const docker = opts.runtime === 'docker';
+        const script =
+          'k=$1; $k get service kubernetes -o jsonpath={.spec.clusterIP} && echo && $k auth whoami -o jsonpath={.status.userInfo.username}';
+        const pod = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'in-cluster' },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [
+              {
+                name: 'c',
+                image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['sh', '-c', script, 'sh', docker ? '/usr/local/bin/kubectl' : binary],
+                env: [{ name: 'HOME', value: '/tmp' }],
+                ...(docker
+                  ? { volumeMounts: [{ name: 'kubectl', mountPath: '/usr/local/bin/kubectl' }] }
+                  : {}),
+              },
+            ],
+            ...(docker
+              ? { volumes: [{ name: 'kubectl', hostPath: { path: binary, type: 'File' } }] }
+              : {}),
+          },
+        };
+        await ok(['create', '-f', '-'], JSON.stringify(pod));
+        const phase = await until('the in-cluster pod ends', async () => {
+          const p = await getJson('pod', 'in-cluster');
+          return ['Succeeded', 'Failed'].includes(p.status?.phase) ? p.status.phase : undefined;
+        });
+        const logs = await ok(['logs', 'in-cluster']);
+        assert.equal(phase, 'Succeeded', logs);
+        assert.deepEqual(logs.trim().split('\n'), [
+          '10.96.0.1',
+          'system:serviceaccount:default:default',
+        ]);
       });
     },
   );

@@ -139,8 +139,9 @@ export async function projectedPayload(
         if (!sources.serviceAccountToken) {
           throw new ConfigError('serviceAccountToken projections need a token source');
         }
-        // The kubelet writes 0600 when an fsGroup is set and then relies on changing
-        // ownership; wharf does not change ownership, so defaultMode applies.
+        // The kubelet writes 0600 when the pod has an fsGroup or one runAsUser for all its
+        // containers, and hands the file to that group or user; wharf keeps defaultMode
+        // (0644 unless the pod says otherwise), so any user of the pod can read it.
         const token = await sources
           .serviceAccountToken(
             pod,

@@ -16,11 +16,13 @@ import {
   type Pod as ConfigPod,
 } from '../pod-config/index.ts';
 import { containerSecurity } from './container-security.ts';
+import { TokenCache } from './token-cache.ts';
 import type { PodConfig } from './start-container.ts';
 import type { PodVolumes } from './sync-pod.ts';
 
 // The pod-config library fed from the agent's informer caches: ConfigMaps, Secrets and
-// Services are read from memory, service-account tokens come from the TokenRequest API.
+// Services are read from memory, service-account tokens come from the TokenRequest API
+// and are reused until they near their end (token-cache.ts).
 // One volume set per pod lives under `<dataDir>/pods/<uid>/volumes`; Localhost seccomp
 // profiles are read from `<dataDir>/seccomp`.
 
@@ -50,6 +52,7 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
     // Already indexed by another user of the same informer.
   }
   const sets = new Map<string, VolumeSet>();
+  const tokens = new TokenCache();
   const setFor = (uid: string) => {
     let set = sets.get(uid);
     if (!set) {
@@ -71,30 +74,31 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
     podIPs,
     nodeAllocatable: deps.allocatable,
     ...(deps.masterService ? { masterService: deps.masterService } : {}),
-    serviceAccountToken: async (
-      pod: KubeObject,
-      audience: string | undefined,
-      expirationSeconds: number,
-    ) => {
+    serviceAccountToken: (pod: KubeObject, audience: string | undefined, seconds: number) => {
       const meta = pod.metadata!;
       const account =
         (pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName || 'default';
-      const answer = await deps.client.createSubresource<{ status?: { token?: string } }>(
-        SERVICE_ACCOUNTS,
-        meta.namespace!,
-        account,
-        'token',
-        {
+      const key = `${meta.uid}/${account}/${audience ?? ''}/${seconds}`;
+      return tokens.get(key, meta.uid!, async () => {
+        const answer = await deps.client.createSubresource<{
+          status?: { token?: string; expirationTimestamp?: string };
+        }>(SERVICE_ACCOUNTS, meta.namespace!, account, 'token', {
           apiVersion: 'authentication.k8s.io/v1',
           kind: 'TokenRequest',
           spec: {
             ...(audience ? { audiences: [audience] } : {}),
-            expirationSeconds,
+            expirationSeconds: seconds,
             boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: meta.name, uid: meta.uid },
           },
-        },
-      );
-      return answer.status?.token ?? '';
+        });
+        const expires = Date.parse(answer.status?.expirationTimestamp ?? '');
+        return {
+          token: answer.status?.token ?? '',
+          // Without a readable expiry, one as short as the request allows: refreshed soon.
+          expirationTimestamp: new Date(Number.isNaN(expires) ? Date.now() : expires),
+          expirationSeconds: seconds,
+        };
+      });
     },
   });
   const podIPs = (pod: Pod) =>
@@ -138,6 +142,7 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
       await set.tearDown();
       sets.delete(uid);
       ready.delete(uid);
+      tokens.forgetPod(uid);
       await rm(path.join(deps.dataDir, 'pods', uid), { recursive: true, force: true });
     },
   };

@@ -177,6 +177,9 @@ export async function startContainer(
     return;
   }
 
+  const tokenMount = unmountableToken(container, mounts, caps.mounts);
+  if (tokenMount) mounts = mounts.filter((m) => m !== tokenMount);
+
   let security: ContainerSecurity;
   try {
     security = await deps.config.security(pod, container);
@@ -236,6 +239,15 @@ export async function startContainer(
       name,
     );
   }
+  if (tokenMount) {
+    const why = caps.notes.length ? ` (${caps.notes.join('; ')})` : '';
+    deps.events.warning(
+      pod,
+      'ServiceAccountTokenNotMounted',
+      `the service account token of container ${name} is not at ${SERVICE_ACCOUNT_DIR}: the ${deps.runtime.name} runtime cannot mount volumes on this node${why}; the token, ca.crt and namespace are in ${tokenMount.hostPath}`,
+      name,
+    );
+  }
   if (!caps.enforcesLimits && (spec.resources.cpuLimitMillis || spec.resources.memoryLimitBytes)) {
     const why = caps.notes.length ? `: ${caps.notes.join('; ')}` : '';
     deps.events.warning(
@@ -286,4 +298,24 @@ export async function startContainer(
       noteContainer(record, await deps.runtime.inspectContainer(id));
     }
   }
+}
+
+/** Where the ServiceAccount admission mounts a pod's token, CA and namespace. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The mount of the admission's token volume (`kube-api-access-*`) when the runtime cannot
+ * place mounts (the process runtime without root): the container then runs without it,
+ * and an event says so, instead of every pod failing for a mount its user never wrote.
+ */
+function unmountableToken(
+  container: { volumeMounts?: { name: string; mountPath: string }[] },
+  mounts: ContainerSpec['mounts'],
+  canMount: boolean,
+): ContainerSpec['mounts'][number] | undefined {
+  if (canMount) return undefined;
+  const fromAdmission = (container.volumeMounts ?? []).some(
+    (m) => m.mountPath === SERVICE_ACCOUNT_DIR && m.name.startsWith('kube-api-access-'),
+  );
+  return fromAdmission ? mounts.find((m) => m.containerPath === SERVICE_ACCOUNT_DIR) : undefined;
 }
