@@ -12,6 +12,7 @@ import type { Pod } from './k8s-types.ts';
 import type { ClusterDnsSettings } from './pods/pod-dns.ts';
 import { NodeHeartbeat } from './node/node-heartbeat.ts';
 import { defaultHostIP, nodeStatus, type NodeFacts } from './node/node-object.ts';
+import { openMemoryVolumes } from './pods/memory-volumes.ts';
 import { createPodConfig } from './pods/pod-config-adapter.ts';
 import { PodWorkers, PODS } from './pods/pod-workers.ts';
 import type { PodEvents } from './pods/start-container.ts';
@@ -117,8 +118,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(opts.labels ? { labels: opts.labels } : {}),
   };
   const allocatable = nodeStatus(facts).allocatable ?? {};
+  const memoryDir = openMemoryVolumes(opts.dataDir);
   const { config, volumes } = createPodConfig({
     dataDir: opts.dataDir,
+    ...(memoryDir ? { memoryDir } : {}),
     nodeName: opts.nodeName,
     hostIP,
     allocatable,

@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicWriter, type Payload } from './atomic-writer.ts';
@@ -17,10 +18,15 @@ import type { ConfigSources, Container, EnvVar, Pod, Volume } from './types.ts';
 //   <podDir>/kubernetes.io~projected/<volume>/      projected    ┘
 //   hostPath volumes are the host's own path, checked but never changed.
 //
+// Secret and projected volumes (a pod's service-account token is one) go under
+// `memoryDir` instead when the agent has one on tmpfs: as the kubelet keeps them on tmpfs,
+// credentials never reach the disk, and a pod's start does not pay the disk file system
+// for their inodes. They are written with synchronous calls there (atomic-writer.ts).
+//
 // With an fsGroup, the volumes wharf makes belong to that group (ownership.ts): emptyDir
 // when made, the API-data volumes after each write. Left out, as wharf runs without mount
-// privileges: emptyDir `medium: Memory` (and the kubelet's tmpfs for secrets) stay plain
-// directories on disk; `sizeLimit` is not enforced (the kubelet evicts over it).
+// privileges: emptyDir `medium: Memory` stays a plain directory on disk; `sizeLimit` is
+// not enforced (the kubelet evicts over it).
 
 export interface HostMount {
   hostPath: string;
@@ -31,6 +37,8 @@ export interface HostMount {
 export interface PodVolumesOptions {
   /** The clock of the atomic writer's timestamped directories. */
   now?: () => Date;
+  /** This pod's own directory on tmpfs, for its secret and projected volumes. */
+  memoryDir?: string;
 }
 
 type Kind = 'emptyDir' | 'hostPath' | 'configMap' | 'secret' | 'downwardAPI' | 'projected';
@@ -45,6 +53,8 @@ const PLUGIN_DIRS: Record<Exclude<Kind, 'hostPath'>, string> = {
 
 /** API-data volumes: always mounted read-only, whatever the mount says. */
 const ATOMIC_KINDS = new Set<Kind>(['configMap', 'secret', 'downwardAPI', 'projected']);
+/** The kinds the kubelet keeps on tmpfs. */
+const MEMORY_KINDS = new Set<Kind>(['secret', 'projected']);
 
 /** emptyDir's directory mode, whatever the umask: any container user may write. */
 const EMPTY_DIR_MODE = 0o777;
@@ -61,10 +71,13 @@ function kindOf(volume: Volume): Kind {
 interface SetUpVolume {
   kind: Kind;
   hostPath: string;
+  /** On tmpfs: written synchronously. */
+  inMemory: boolean;
 }
 
 export class PodVolumes {
   readonly #podDir: string;
+  readonly #memoryDir: string | undefined;
   readonly #now: () => Date;
   readonly #volumes = new Map<string, SetUpVolume>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -74,6 +87,7 @@ export class PodVolumes {
   /** `podDir`: this pod's own directory, e.g. `<dataDir>/pods/<uid>/volumes`. */
   constructor(podDir: string, options: PodVolumesOptions = {}) {
     this.#podDir = podDir;
+    this.#memoryDir = options.memoryDir;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -89,8 +103,9 @@ export class PodVolumes {
       for (const volume of pod.spec?.volumes ?? []) {
         try {
           const kind = kindOf(volume);
-          const hostPath = await this.#setUpOne(kind, volume, pod, sources);
-          this.#volumes.set(volume.name, { kind, hostPath });
+          const inMemory = !!this.#memoryDir && MEMORY_KINDS.has(kind);
+          const hostPath = await this.#setUpOne(kind, volume, pod, sources, inMemory);
+          this.#volumes.set(volume.name, { kind, hostPath, inMemory });
         } catch (err) {
           failure ??= asVolumeError(err, volume.name);
         }
@@ -116,7 +131,8 @@ export class PodVolumes {
         if (!known || !ATOMIC_KINDS.has(known.kind)) continue;
         try {
           const payload = await this.#payload(known.kind, volume, pod, sources);
-          if (await new AtomicWriter(known.hostPath, this.#now).write(payload)) {
+          const writer = new AtomicWriter(known.hostPath, this.#now, { sync: known.inMemory });
+          if (await writer.write(payload)) {
             changed = true;
             await this.#own(pod, known.hostPath, true);
           }
@@ -161,23 +177,36 @@ export class PodVolumes {
     return this.#serialized(async () => {
       // rm does not follow symlinks, so links a container left in an emptyDir are safe.
       await rm(this.#podDir, { recursive: true, force: true });
+      if (this.#memoryDir) rmSync(this.#memoryDir, { recursive: true, force: true });
       this.#volumes.clear();
     });
   }
 
-  async #setUpOne(kind: Kind, volume: Volume, pod: Pod, sources: ConfigSources): Promise<string> {
+  async #setUpOne(
+    kind: Kind,
+    volume: Volume,
+    pod: Pod,
+    sources: ConfigSources,
+    inMemory: boolean,
+  ): Promise<string> {
     if (kind === 'hostPath') {
       const source = volume.hostPath!;
       await setUpHostPath(source.path, source.type ?? '');
       return source.path;
     }
-    const dir = path.join(this.#podDir, PLUGIN_DIRS[kind], volume.name);
+    const root = inMemory ? this.#memoryDir! : this.#podDir;
+    const dir = path.join(root, PLUGIN_DIRS[kind], volume.name);
     // The payload first: a failure leaves no half-made volume behind.
     const payload =
       kind === 'emptyDir' ? undefined : await this.#payload(kind, volume, pod, sources);
-    await mkdir(dir, { recursive: true });
-    await chmod(dir, EMPTY_DIR_MODE);
-    if (payload) await new AtomicWriter(dir, this.#now).write(payload);
+    if (inMemory) {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, EMPTY_DIR_MODE);
+    } else {
+      await mkdir(dir, { recursive: true });
+      await chmod(dir, EMPTY_DIR_MODE);
+    }
+    if (payload) await new AtomicWriter(dir, this.#now, { sync: inMemory }).write(payload);
     await this.#own(pod, dir, ATOMIC_KINDS.has(kind));
     return dir;
   }

@@ -28,6 +28,8 @@ import type { PodVolumes } from './sync-pod.ts';
 
 export interface PodConfigDeps {
   dataDir: string;
+  /** A tmpfs directory for the pods' secret and projected volumes (memory-volumes.ts). */
+  memoryDir?: string;
   nodeName: string;
   hostIP: string;
   allocatable: Record<string, string>;
@@ -53,10 +55,14 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
   }
   const sets = new Map<string, VolumeSet>();
   const tokens = new TokenCache();
+  const newSet = (uid: string) =>
+    new VolumeSet(path.join(deps.dataDir, 'pods', uid, 'volumes'), {
+      ...(deps.memoryDir ? { memoryDir: path.join(deps.memoryDir, uid) } : {}),
+    });
   const setFor = (uid: string) => {
     let set = sets.get(uid);
     if (!set) {
-      set = new VolumeSet(path.join(deps.dataDir, 'pods', uid, 'volumes'));
+      set = newSet(uid);
       sets.set(uid, set);
     }
     return set;
@@ -138,7 +144,7 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
       ];
     },
     async tearDown(uid) {
-      const set = sets.get(uid) ?? new VolumeSet(path.join(deps.dataDir, 'pods', uid, 'volumes'));
+      const set = sets.get(uid) ?? newSet(uid);
       await set.tearDown();
       sets.delete(uid);
       ready.delete(uid);
