@@ -85,6 +85,34 @@ describe('PodVolumes', () => {
   const podWith = (volumes: Volume[], labels: Record<string, string> = { app: 'web' }) =>
     makePod({ containers: [app()], volumes }, { labels });
 
+  it('keeps secret and projected volumes in the memory directory, and updates them there', async () => {
+    const memoryDir = path.join(root, `memory-${n}`);
+    const volumes = new PodVolumes(podDir, { memoryDir });
+    const pod = podWith(allKinds());
+    const paths = await volumes.setUp(pod, sources());
+    assert.equal(paths.creds, path.join(memoryDir, 'kubernetes.io~secret', 'creds'));
+    assert.equal(
+      paths['all-in-one'],
+      path.join(memoryDir, 'kubernetes.io~projected', 'all-in-one'),
+    );
+    assert.equal(paths.conf, path.join(podDir, 'kubernetes.io~configmap', 'conf'));
+    assert.equal(paths.scratch, path.join(podDir, 'kubernetes.io~empty-dir', 'scratch'));
+    assert.equal(await read(path.join(paths.creds, 'password')), 's3cret');
+    assert.equal(await modeOf(path.join(paths.creds, 'password')), 0o400);
+    const changed = makeSources(
+      [
+        configMap('cfg', { 'app.conf': 'a=1', other: 'o' }),
+        secret('creds', { password: 'new', user: 'admin' }),
+      ],
+      { serviceAccountToken: async () => 'token-1' },
+    );
+    assert.equal(await volumes.update(pod, changed), true);
+    assert.equal(await read(path.join(paths.creds, 'password')), 'new');
+    await volumes.tearDown();
+    await assert.rejects(access(memoryDir));
+    await assert.rejects(access(podDir));
+  });
+
   it('sets up every kind under the kubelet layout', async () => {
     const volumes = new PodVolumes(podDir);
     const paths = await volumes.setUp(podWith(allKinds()), sources());
