@@ -15,6 +15,12 @@ describe('openMemoryVolumes', { skip: missingTmpfs('/dev/shm') }, () => {
       const dirB = openMemoryVolumes(b)!;
       assert.notEqual(dirA, dirB);
       assert.equal(openMemoryVolumes(a), dirA, 'the same data dir finds its directory again');
+      // A data dir not made yet is made: another agent's sweep must not take it for gone.
+      const c = path.join(a, 'agent');
+      const dirC = openMemoryVolumes(c)!;
+      openMemoryVolumes(b);
+      assert.equal(fs.existsSync(dirC), true);
+      fs.rmSync(dirC, { recursive: true });
       fs.mkdirSync(path.join(dirA, 'some-pod'));
       fs.rmSync(a, { recursive: true });
       openMemoryVolumes(b);

@@ -19,6 +19,9 @@ export function openMemoryVolumes(dataDir: string): string | undefined {
   const parent = path.join(runDir, 'pod-volumes');
   const root = path.join(parent, createHash('sha256').update(owner).digest('hex').slice(0, 16));
   try {
+    // The data dir first: another agent's sweep takes a directory whose data dir is
+    // missing for one that was deleted.
+    mkdirSync(owner, { recursive: true });
     mkdirSync(root, { recursive: true, mode: 0o700 });
     writeFileSync(path.join(root, OWNER_FILE), owner);
   } catch {
