@@ -13,6 +13,11 @@ import { until } from './support/until.ts';
 // wrong requests get Kubernetes' answers.
 
 type Json = Record<string, any>;
+/** `kubectl create token <account>` bound to a pod. */
+const tokenBoundTo = (account: string, pod: string) => [
+  ...['create', 'token', account],
+  ...['--bound-object-kind', 'Pod', '--bound-object-name', pod],
+];
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 describe('service accounts', { timeout: 300_000 }, () => {
@@ -182,59 +187,26 @@ describe('service accounts', { timeout: 300_000 }, () => {
       short.stderr,
       /spec\.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes/,
     );
-    const nowhere = await run([
-      'create',
-      'token',
-      'default',
-      '--bound-object-kind',
-      'Pod',
-      '--bound-object-name',
-      'nowhere',
-    ]);
+    const nowhere = await run(tokenBoundTo('default', 'nowhere'));
     assert.match(nowhere.stderr, /pods "nowhere" not found/);
     const missing = await run(['create', 'token', 'nobody']);
     assert.match(missing.stderr, /serviceaccounts "nobody" not found/);
 
     await ok(['create', 'serviceaccount', 'other']);
     await ok(['create', '-f', '-'], JSON.stringify(pod('holder')));
-    const wrongAccount = await run([
-      'create',
-      'token',
-      'other',
-      '--bound-object-kind',
-      'Pod',
-      '--bound-object-name',
-      'holder',
-    ]);
+    const wrongAccount = await run(tokenBoundTo('other', 'holder'));
     assert.match(
       wrongAccount.stderr,
       /cannot bind token for serviceaccount "other" to pod running with different serviceaccount name/,
     );
     const wrongUid = await run([
-      'create',
-      'token',
-      'default',
-      '--bound-object-kind',
-      'Pod',
-      '--bound-object-name',
-      'holder',
-      '--bound-object-uid',
-      '00000000-0000-0000-0000-000000000000',
+      ...tokenBoundTo('default', 'holder'),
+      ...['--bound-object-uid', '00000000-0000-0000-0000-000000000000'],
     ]);
     assert.match(wrongUid.stderr, /the UID in the bound object reference .* does not match/);
 
     // A token bound to the pod dies with it.
-    const bound = (
-      await ok([
-        'create',
-        'token',
-        'default',
-        '--bound-object-kind',
-        'Pod',
-        '--bound-object-name',
-        'holder',
-      ])
-    ).trim();
+    const bound = (await ok(tokenBoundTo('default', 'holder'))).trim();
     const user = (await whoami(bound)).user;
     assert.equal(user?.extra['authentication.kubernetes.io/pod-name']?.[0], 'holder');
     // No node runs it: the pod goes at once, and with it the token.
