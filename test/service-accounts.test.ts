@@ -20,10 +20,10 @@ const tokenBoundTo = (account: string, pod: string) => [
 ];
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-describe('service accounts', { timeout: 300_000 }, () => {
-  let cluster: TestCluster;
+/** kubectl against `cluster`, and the same asserting success (its stdout). */
+function kubectlOn(cluster: () => TestCluster) {
   const run = (args: string[], input?: string) =>
-    kubectl(KUBECTL, cluster.kubectlArgs, args, {
+    kubectl(KUBECTL, cluster().kubectlArgs, args, {
       ...(input ? { input } : {}),
       timeoutMs: 60_000,
     });
@@ -32,6 +32,12 @@ describe('service accounts', { timeout: 300_000 }, () => {
     assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
+  return { run, ok };
+}
+
+describe('service accounts', { timeout: 300_000 }, () => {
+  let cluster: TestCluster;
+  const { run, ok } = kubectlOn(() => cluster);
   const whoami = (token: string) =>
     run(['--token', token, 'auth', 'whoami', '-o', 'json']).then((r) => ({
       ...r,
@@ -226,30 +232,20 @@ describe(
   () => {
     let cluster: TestCluster;
     const node = 'tokens-process';
-    const ok = async (args: string[], input?: string) => {
-      const r = await kubectl(KUBECTL, cluster.kubectlArgs, args, {
-        ...(input ? { input } : {}),
-        timeoutMs: 60_000,
-      });
-      assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
+    const { run, ok } = kubectlOn(() => cluster);
 
     before(async () => {
       cluster = await startTestCluster({ agent: { runtime: 'process', nodeName: node } });
     });
     after(async () => {
-      await kubectl(KUBECTL, cluster.kubectlArgs, ['delete', 'pods', '--all', '--grace-period=1']);
+      await run(['delete', 'pods', '--all', '--grace-period=1']);
       await cluster?.close();
     });
 
     it('reads its token, the cluster CA and its namespace, and the token is its identity', async () => {
       await ok(['create', 'namespace', 'team']);
       await until('the namespace has its default service account', async () =>
-        (await kubectl(KUBECTL, cluster.kubectlArgs, ['get', 'sa', 'default', '-n', 'team']))
-          .code === 0
-          ? true
-          : undefined,
+        (await run(['get', 'sa', 'default', '-n', 'team'])).code === 0 ? true : undefined,
       );
       await ok(
         ['create', '-n', 'team', '-f', '-'],
@@ -270,21 +266,14 @@ describe(
       assert.equal(await read('namespace'), 'team');
       assert.equal(await read('ca.crt'), cluster.caPem);
       const token = await read('token');
-      const r = await kubectl(KUBECTL, cluster.kubectlArgs, [
-        '--token',
-        token,
-        'auth',
-        'whoami',
-        '-o',
-        'json',
-      ]);
+      const r = await run(['--token', token, 'auth', 'whoami', '-o', 'json']);
       assert.equal(r.code, 0, r.stderr);
       const user = (JSON.parse(r.stdout) as Json).status.userInfo;
       assert.equal(user.username, 'system:serviceaccount:team:default');
       assert.deepEqual(user.extra['authentication.kubernetes.io/pod-name'], ['reader']);
       assert.deepEqual(user.extra['authentication.kubernetes.io/node-name'], [node]);
       // The volume is read-only in the container.
-      const write = await kubectl(KUBECTL, cluster.kubectlArgs, [
+      const write = await run([
         'exec',
         '-n',
         'team',
