@@ -198,7 +198,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   podInformer.start(stop.signal);
   factory.start(stop.signal);
   await Promise.all([podInformer.waitForSync(stop.signal), factory.waitForSync(stop.signal)]);
-  workers.removeAllExcept(new Set(podInformer.store.list().map((p) => p.metadata!.uid!)));
+  const live = new Set(podInformer.store.list().map((p) => p.metadata!.uid!));
+  workers.removeAllExcept(live);
+  // Pods deleted while the agent was down whose containers were gone too (a reboot) have
+  // no record to tear down: their volume directories go here.
+  const orphans = await volumes.removeOrphans(
+    (uid) => live.has(uid) || workers.record(uid) !== undefined,
+  );
+  if (orphans.length > 0)
+    log.info({ pods: orphans.length }, 'agent: removed volumes of deleted pods');
 
   const running = Promise.all([workers.run(stop.signal), heartbeat.run(stop.signal)]);
   const resync = setInterval(() => workers.resyncAll(), RESYNC_MS);

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openMemoryVolumes } from '../../src/agent/pods/memory-volumes.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { KUBECTL, kubectl } from '../support/kubectl.ts';
 
@@ -584,11 +586,27 @@ export function runPodScenarios(opts: ScenarioOptions): void {
       it('adopts running pods after the agent restarts, without restarting them', async () => {
         await ok(
           ['apply', '-f', '-'],
-          pod('survivor', { containers: [container('main', 'while true; do sleep 1; done')] }),
+          pod('survivor', {
+            containers: [
+              container('main', 'while true; do sleep 1; done', {
+                volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+              }),
+            ],
+            volumes: [{ name: 'scratch', emptyDir: {} }],
+          }),
         );
         const before = await waitPod('survivor', running, 'running');
         const id = before.status.containerStatuses[0].containerID;
+        const survivorDirs = podDirs(cluster.dataDir, before.metadata.uid);
+        // The emptyDir is in the agent's data dir, the service-account token on tmpfs.
+        assert.equal(survivorDirs.length, 2, `volume dirs: ${survivorDirs.join(', ')}`);
         await cluster.stop();
+        // What a pod deleted while the agent was down, its containers gone with a reboot,
+        // leaves behind: its volume directories, and no record to tear them down by.
+        const orphan = randomUUID();
+        for (const dir of survivorDirs)
+          fs.cpSync(dir, path.join(path.dirname(dir), orphan), { recursive: true });
+        assert.equal(podDirs(cluster.dataDir, orphan).length, 2);
         cluster = await startTestCluster({
           dataDir: cluster.dataDir,
           agent: { runtime: opts.runtime, nodeName: node },
@@ -600,8 +618,19 @@ export function runPodScenarios(opts: ScenarioOptions): void {
         );
         assert.equal(after.status.containerStatuses[0].containerID, id);
         assert.equal(after.status.containerStatuses[0].restartCount, 0);
+        assert.deepEqual(podDirs(cluster.dataDir, orphan), [], 'the orphan volumes are removed');
+        assert.deepEqual(podDirs(cluster.dataDir, before.metadata.uid), survivorDirs);
       });
     },
+  );
+}
+
+/** A pod's volume directories: in the agent's data dir, and on tmpfs (its secrets and token). */
+function podDirs(clusterDataDir: string, uid: string): string[] {
+  const dataDir = path.join(clusterDataDir, 'agent');
+  const memory = openMemoryVolumes(dataDir);
+  return [path.join(dataDir, 'pods', uid), ...(memory ? [path.join(memory, uid)] : [])].filter(
+    (dir) => fs.existsSync(dir),
   );
 }
 

@@ -85,7 +85,7 @@ describe('PodVolumes', () => {
   const podWith = (volumes: Volume[], labels: Record<string, string> = { app: 'web' }) =>
     makePod({ containers: [app()], volumes }, { labels });
 
-  it('keeps secret and projected volumes in the memory directory, and updates them there', async () => {
+  it('keeps secret, projected and Memory emptyDir volumes in the memory directory, and updates them there', async () => {
     const memoryDir = path.join(root, `memory-${n}`);
     const volumes = new PodVolumes(podDir, { memoryDir });
     const pod = podWith(allKinds());
@@ -97,6 +97,8 @@ describe('PodVolumes', () => {
     );
     assert.equal(paths.conf, path.join(podDir, 'kubernetes.io~configmap', 'conf'));
     assert.equal(paths.scratch, path.join(podDir, 'kubernetes.io~empty-dir', 'scratch'));
+    assert.equal(paths.cache, path.join(memoryDir, 'kubernetes.io~empty-dir', 'cache'));
+    assert.equal(await modeOf(paths.cache!), 0o777);
     assert.equal(await read(path.join(paths.creds, 'password')), 's3cret');
     assert.equal(await modeOf(path.join(paths.creds, 'password')), 0o400);
     const changed = makeSources(

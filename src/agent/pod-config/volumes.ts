@@ -23,10 +23,14 @@ import type { ConfigSources, Container, EnvVar, Pod, Volume } from './types.ts';
 // credentials never reach the disk, and a pod's start does not pay the disk file system
 // for their inodes. They are written with synchronous calls there (atomic-writer.ts).
 //
+// An emptyDir with `medium: Memory` goes there too: the kubelet mounts a tmpfs for it,
+// wharf (which mounts nothing on the host) gives it a directory on its tmpfs. Its files
+// are memory, as there, but are not counted against the pod's memory limit, and
+// `sizeLimit` is not enforced (the kubelet evicts over it). Without a memoryDir it stays
+// a plain directory on disk.
+//
 // With an fsGroup, the volumes wharf makes belong to that group (ownership.ts): emptyDir
-// when made, the API-data volumes after each write. Left out, as wharf runs without mount
-// privileges: emptyDir `medium: Memory` stays a plain directory on disk; `sizeLimit` is
-// not enforced (the kubelet evicts over it).
+// when made, the API-data volumes after each write.
 
 export interface HostMount {
   hostPath: string;
@@ -103,7 +107,10 @@ export class PodVolumes {
       for (const volume of pod.spec?.volumes ?? []) {
         try {
           const kind = kindOf(volume);
-          const inMemory = !!this.#memoryDir && MEMORY_KINDS.has(kind);
+          const inMemory =
+            !!this.#memoryDir &&
+            (MEMORY_KINDS.has(kind) ||
+              (kind === 'emptyDir' && volume.emptyDir?.medium === 'Memory'));
           const hostPath = await this.#setUpOne(kind, volume, pod, sources, inMemory);
           this.#volumes.set(volume.name, { kind, hostPath, inMemory });
         } catch (err) {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { KubeObject } from '../../api/index.ts';
 import {
@@ -47,7 +47,19 @@ const SERVICE_ACCOUNTS: ResourceRef = {
   namespaced: true,
 };
 
-export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volumes: PodVolumes } {
+/** The agent's pod volumes, and the sweep of those no pod owns any more. */
+export interface NodePodVolumes extends PodVolumes {
+  /**
+   * Removes the directories of pods that `owned` does not name: pods deleted while the
+   * agent was down leave no record to tear down, and on tmpfs their volumes are memory.
+   */
+  removeOrphans(owned: (uid: string) => boolean): Promise<string[]>;
+}
+
+export function createPodConfig(deps: PodConfigDeps): {
+  config: PodConfig;
+  volumes: NodePodVolumes;
+} {
   try {
     deps.services.addIndexer(NAMESPACE_INDEX, namespaceIndex);
   } catch {
@@ -127,7 +139,7 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
     },
   };
   const ready = new Set<string>();
-  const volumes: PodVolumes = {
+  const volumes: NodePodVolumes = {
     async setUp(pod) {
       const uid = pod.metadata!.uid!;
       const set = setFor(uid);
@@ -150,6 +162,20 @@ export function createPodConfig(deps: PodConfigDeps): { config: PodConfig; volum
       ready.delete(uid);
       tokens.forgetPod(uid);
       await rm(path.join(deps.dataDir, 'pods', uid), { recursive: true, force: true });
+    },
+    async removeOrphans(owned) {
+      const roots = [path.join(deps.dataDir, 'pods'), ...(deps.memoryDir ? [deps.memoryDir] : [])];
+      const orphans = new Set<string>();
+      for (const root of roots) {
+        const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+        // Pods' directories are named by uid (the memory dir also holds its owner file).
+        for (const uid of entries.filter((e) => e.isDirectory()).map((e) => e.name)) {
+          if (owned(uid) || sets.has(uid)) continue;
+          orphans.add(uid);
+          await rm(path.join(root, uid), { recursive: true, force: true });
+        }
+      }
+      return [...orphans];
     },
   };
   return { config, volumes };
