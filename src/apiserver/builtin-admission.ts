@@ -29,9 +29,10 @@ export function newBuiltinAdmission(opts: BuiltinAdmissionOptions = {}): Admissi
         namespaced: type.namespaced,
       });
     },
-    validateUpdate(type, obj, old) {
+    validateUpdate(type, obj, old, subresource) {
       return validateUpdate(type.group, type.version, type.kind, obj, old, {
         namespaced: type.namespaced,
+        subresource: subresource ?? '',
       });
     },
     formatErrors(type: ResourceType, name, errors) {

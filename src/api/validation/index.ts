@@ -8,13 +8,18 @@ import {
   commonUpdate,
   dedupe,
   kindCreate,
-  kindStatusUpdate,
+  kindSubresourceUpdate,
   kindUpdate,
 } from './registry.ts';
 
 export interface ValidationOptions {
   /** The kind is namespaced (namespace required) rather than cluster-scoped (forbidden). */
   namespaced: boolean;
+}
+
+export interface UpdateValidationOptions extends ValidationOptions {
+  /** The subresource written (`status`, `ephemeralcontainers`, `scale`); '' for the object. */
+  subresource?: string;
 }
 
 /** The errors of creating `obj`; empty when it may be stored. */
@@ -31,9 +36,10 @@ export function validateCreate(
 }
 
 /**
- * The errors of replacing `old` by `obj`. As in Kubernetes, the caller first copies what
- * an update may not touch from `old` (resourceVersion when unset, uid, creationTimestamp,
- * status for the main resource, allocated cluster IPs and node ports).
+ * The errors of replacing `old` by `obj`, through `opts.subresource` when one is named. As
+ * in Kubernetes, the caller first copies what an update may not touch from `old`
+ * (resourceVersion when unset, uid, creationTimestamp, status for the main resource,
+ * the spec for `status`, allocated cluster IPs and node ports).
  */
 export function validateUpdate(
   group: string,
@@ -41,13 +47,20 @@ export function validateUpdate(
   kind: string,
   obj: KubeObject,
   old: KubeObject,
-  opts: ValidationOptions,
+  opts: UpdateValidationOptions,
 ): FieldError[] {
   const errs = commonUpdate(obj, old, opts.namespaced);
-  return dedupe(errs.concat(kindUpdate(group, version, kind, obj, old, opts.namespaced)));
+  const subresource = opts.subresource ?? '';
+  return dedupe(
+    errs.concat(
+      subresource === ''
+        ? kindUpdate(group, version, kind, obj, old, opts.namespaced)
+        : kindSubresourceUpdate(group, version, kind, obj, old, opts.namespaced, subresource),
+    ),
+  );
 }
 
-/** Errors of a write to the `status` subresource (pods and nodes in detail; metadata otherwise). */
+/** Errors of a write to the `status` subresource. */
 export function validateStatusUpdate(
   group: string,
   version: string,
@@ -56,8 +69,7 @@ export function validateStatusUpdate(
   old: KubeObject,
   opts: ValidationOptions,
 ): FieldError[] {
-  const errs = commonUpdate(obj, old, opts.namespaced);
-  return dedupe(errs.concat(kindStatusUpdate(group, version, kind, obj, old)));
+  return validateUpdate(group, version, kind, obj, old, { ...opts, subresource: 'status' });
 }
 
 export {

@@ -1,5 +1,6 @@
 // Pod updates: only images, activeDeadlineSeconds, added tolerations and removed
-// scheduling gates may change.
+// scheduling gates may change; through the ephemeralcontainers subresource, ephemeral
+// containers may be added.
 
 import type { FieldError } from '../types.ts';
 import { annotationUpdateErrors, validatePodMetadataAndSpec } from './pod.ts';
@@ -58,9 +59,9 @@ const UPDATABLE_POD_SPEC_FIELDS = [
 ];
 
 /** A short stand-in for the cmp.Diff Kubernetes appends: one -/+ pair per changed field. */
-function specDiff(oldSpec: Obj, newSpec: Obj): string {
+function specDiff(oldSpec: Obj, newSpec: Obj, type = 'core.PodSpec'): string {
   const keys = [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])].sort();
-  const lines = ['  core.PodSpec{'];
+  const lines = [`  ${type}{`];
   for (const k of keys) {
     if (deepEqual(oldSpec[k], newSpec[k])) continue;
     const field = k[0].toUpperCase() + k.slice(1);
@@ -192,6 +193,39 @@ export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
         `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(',')}\n${specDiff(oldSpec, munged)}`,
       ),
     );
+  }
+  return errs;
+}
+
+/**
+ * ValidatePodEphemeralContainersUpdate: a write to `pods/<name>/ephemeralcontainers` may
+ * add ephemeral containers, never remove or change one (order aside: patches do not keep
+ * it). The rest of the pod is the stored one, which the subresource does not change.
+ */
+export function validatePodEphemeralContainersUpdate(pod: Obj, old: Obj): FieldError[] {
+  const meta = obj(pod.metadata) ?? {};
+  const oldMeta = obj(old.metadata) ?? {};
+  const errs = validateObjectMetaUpdate(meta, oldMeta);
+  errs.push(...validatePodMetadataAndSpec(pod, { resourceIsPod: true }));
+  errs.push(...annotationUpdateErrors(meta, oldMeta));
+  if (obj(oldMeta.annotations)?.['kubernetes.io/config.mirror'] !== undefined) {
+    return [forbidden('', 'static pods do not support ephemeral containers')];
+  }
+  const path = 'spec.ephemeralContainers';
+  const byName = new Map(objs(obj(pod.spec)?.ephemeralContainers).map((c) => [str(c.name), c]));
+  for (const before of objs(obj(old.spec)?.ephemeralContainers)) {
+    const name = str(before.name);
+    const now = byName.get(name);
+    if (!now) {
+      errs.push(forbidden(path, `existing ephemeral containers "${name}" may not be removed\n`));
+    } else if (!deepEqual(before, now)) {
+      errs.push(
+        forbidden(
+          child(path, name),
+          `existing ephemeral containers "${name}" may not be changed\n${specDiff(before, now, 'core.EphemeralContainer')}`,
+        ),
+      );
+    }
   }
   return errs;
 }

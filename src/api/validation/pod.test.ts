@@ -478,3 +478,70 @@ describe('pod status update', () => {
     );
   });
 });
+
+describe('pod ephemeral containers update', () => {
+  const debug = { name: 'debugger', image: 'busybox', targetContainerName: 'app', stdin: true };
+  const old = defaulted(pod());
+  const ephemeralErrors = (from: KubeObject, mutate: (spec: Spec) => void) => {
+    const o = structuredClone(from);
+    mutate(o.spec as Spec);
+    applyDefaults('', 'v1', 'Pod', o);
+    return validateUpdate('', 'v1', 'Pod', o, from, {
+      namespaced: true,
+      subresource: 'ephemeralcontainers',
+    }).map(errorString);
+  };
+  const withDebug = structuredClone(old);
+  (withDebug.spec as Spec).ephemeralContainers = [structuredClone(debug)];
+  applyDefaults('', 'v1', 'Pod', withDebug);
+
+  it('accepts an added ephemeral container, which a plain update refuses', () => {
+    assert.deepEqual(
+      ephemeralErrors(old, (s) => (s.ephemeralContainers = [structuredClone(debug)])),
+      [],
+    );
+    const plain = structuredClone(old);
+    (plain.spec as Spec).ephemeralContainers = [structuredClone(debug)];
+    applyDefaults('', 'v1', 'Pod', plain);
+    const errs = validateUpdate('', 'v1', 'Pod', plain, old, { namespaced: true });
+    assert.ok(errorString(errs[0]!).startsWith(FORBIDDEN_PREFIX), errorString(errs[0]!));
+  });
+  it('refuses removing or changing one, and an unknown target', () => {
+    assert.deepEqual(
+      ephemeralErrors(withDebug, (s) => (s.ephemeralContainers = [])),
+      [
+        'spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger" may not be removed\n',
+      ],
+    );
+    const changed = ephemeralErrors(withDebug, (s) => {
+      (s.ephemeralContainers as Container[])[0]!.image = 'busybox:2';
+    });
+    assert.equal(changed.length, 1);
+    assert.ok(
+      changed[0]!.startsWith(
+        'spec.ephemeralContainers.debugger: Forbidden: existing ephemeral containers "debugger" may not be changed\n  core.EphemeralContainer{\n- \tImage: "busybox",\n+ \tImage: "busybox:2",',
+      ),
+      changed[0],
+    );
+    assert.deepEqual(
+      ephemeralErrors(
+        old,
+        (s) => (s.ephemeralContainers = [{ ...debug, targetContainerName: 'nope' }]),
+      ),
+      ['spec.ephemeralContainers[0].targetContainerName: Not found: "nope"'],
+    );
+  });
+  it('refuses ports, and a name taken by a container', () => {
+    assert.deepEqual(
+      ephemeralErrors(
+        old,
+        (s) =>
+          (s.ephemeralContainers = [{ ...debug, name: 'app', ports: [{ containerPort: 80 }] }]),
+      ),
+      [
+        'spec.ephemeralContainers[0].name: Duplicate value: "app"',
+        'spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container',
+      ],
+    );
+  });
+});

@@ -48,7 +48,7 @@ import {
   validatePodTemplateCreate,
   validatePodTemplateUpdate,
 } from './pod.ts';
-import { validatePodUpdate } from './pod-update.ts';
+import { validatePodEphemeralContainersUpdate, validatePodUpdate } from './pod-update.ts';
 import {
   validateHPACreate,
   validateHPAUpdate,
@@ -75,6 +75,8 @@ interface KindRules {
   create(o: Obj, version: string): FieldError[];
   update(o: Obj, old: Obj, version: string): FieldError[];
   status?(o: Obj, old: Obj, version: string): FieldError[];
+  /** Writes to `pods/<name>/ephemeralcontainers`. */
+  ephemeralcontainers?(o: Obj, old: Obj, version: string): FieldError[];
 }
 
 function rules(
@@ -99,6 +101,7 @@ const RULES: Record<string, KindRules> = {
   '/Pod': {
     ...rules(validatePodCreate, validatePodUpdate),
     status: (o, old) => validatePodStatusUpdate(o, old),
+    ephemeralcontainers: (o, old) => validatePodEphemeralContainersUpdate(o, old),
   },
   '/PodTemplate': rules(validatePodTemplateCreate, validatePodTemplateUpdate),
   '/ReplicationController': rules(
@@ -216,13 +219,26 @@ export function kindUpdate(
   return r ? r.update(o, old, version) : genericCreate(o, namespaced);
 }
 
-export function kindStatusUpdate(
+/**
+ * A write through a subresource: `status` and `ephemeralcontainers` by the kind's rules for
+ * them where it has some, the kind's update rules otherwise (`scale`, and the status of
+ * kinds whose update rules also cover their status).
+ */
+export function kindSubresourceUpdate(
   group: string,
   version: string,
   kind: string,
   o: Obj,
   old: Obj,
+  namespaced: boolean,
+  subresource: string,
 ): FieldError[] {
   const r = rulesFor(group, kind);
-  return r?.status ? r.status(o, old, version) : validateObjectMetaUpdate(o.metadata, old.metadata);
+  const own =
+    subresource === 'status'
+      ? r?.status
+      : subresource === 'ephemeralcontainers'
+        ? r?.ephemeralcontainers
+        : undefined;
+  return own ? own(o, old, version) : kindUpdate(group, version, kind, o, old, namespaced);
 }

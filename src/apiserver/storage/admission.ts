@@ -8,7 +8,13 @@ export interface Admission {
   /** Fills defaults in place; idempotent. */
   applyDefaults(type: ResourceType, obj: KubeObject): void;
   validateCreate(type: ResourceType, obj: KubeObject): FieldError[];
-  validateUpdate(type: ResourceType, obj: KubeObject, old: KubeObject): FieldError[];
+  /** `subresource`: the one written (`status`, `ephemeralcontainers`, …), '' for the object. */
+  validateUpdate(
+    type: ResourceType,
+    obj: KubeObject,
+    old: KubeObject,
+    subresource?: string,
+  ): FieldError[];
   /** The full Invalid message, e.g. `Pod "x" is invalid: metadata.name: Invalid value: …`. */
   formatErrors(type: ResourceType, name: string, errors: FieldError[]): string;
 }

@@ -363,7 +363,7 @@ export class ResourceStore {
     const errors =
       opts.validateUpdate === false
         ? []
-        : this.deps.admission.validateUpdate(this.type, next, current);
+        : this.deps.admission.validateUpdate(this.type, next, current, ctx.subresource ?? '');
     if (errors.length > 0) throw this.#invalid(next, errors);
     if (ctx.dryRun) return next;
     if (readyToDelete(next)) {
