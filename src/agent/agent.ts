@@ -87,7 +87,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const fieldPath = (pod: Pod, container?: string) => {
     if (!container) return undefined;
     const init = pod.spec?.initContainers?.some((c) => c.name === container);
-    return `spec.${init ? 'initContainers' : 'containers'}{${container}}`;
+    const ephemeral = pod.spec?.ephemeralContainers?.some((c) => c.name === container);
+    const list = init ? 'initContainers' : ephemeral ? 'ephemeralContainers' : 'containers';
+    return `spec.${list}{${container}}`;
   };
   const events: PodEvents = {
     normal: (pod, reason, message, container) =>

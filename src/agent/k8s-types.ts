@@ -1,6 +1,7 @@
 import type {
   V1Container,
   V1ContainerStatus,
+  V1EphemeralContainer,
   V1Node,
   V1Pod,
   V1PodCondition,
@@ -24,6 +25,7 @@ export type Pod = Wire<V1Pod>;
 export type PodStatus = Wire<V1PodStatus>;
 export type PodCondition = Wire<V1PodCondition>;
 export type Container = Wire<V1Container>;
+export type EphemeralContainer = Wire<V1EphemeralContainer>;
 export type ContainerStatusV1 = Wire<V1ContainerStatus>;
 export type Probe = Wire<V1Probe>;
 export type Node = Wire<V1Node>;

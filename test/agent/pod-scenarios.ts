@@ -486,6 +486,109 @@ export function runPodScenarios(opts: ScenarioOptions): void {
         }
       });
 
+      it("runs ephemeral containers from kubectl debug, in the target container's processes", async () => {
+        await ok(
+          ['apply', '-f', '-'],
+          pod('debuggee', { containers: [container('main', 'while true; do sleep 3217; done')] }),
+        );
+        await waitPod('debuggee', (p) => running(p) && ready(p), 'ready');
+        const ephemeral = (p: Json, name: string): Json | undefined =>
+          (p.status.ephemeralContainerStatuses ?? []).find((c: Json) => c.name === name);
+        const debug = (name: string, extra: string[], script?: string, input?: string) =>
+          k(
+            [
+              'debug',
+              'debuggee',
+              '--image',
+              image,
+              '--image-pull-policy',
+              'IfNotPresent',
+              '--container',
+              name,
+              ...extra,
+              '--',
+              'sh',
+              ...(script ? ['-c', script] : []),
+            ],
+            input,
+          );
+        // Every process's command line, as /proc of the container's namespace shows it.
+        const processes = "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done";
+        const peek = await debug('peek', ['--target', 'main'], processes);
+        assert.equal(peek.code, 0, peek.stderr);
+        const p = await waitPod(
+          'debuggee',
+          (p) => !!ephemeral(p, 'peek')?.state?.terminated,
+          'done with its ephemeral container',
+        );
+        const status = ephemeral(p, 'peek')!;
+        assert.equal(status.state.terminated.exitCode, 0);
+        assert.equal(status.ready, false);
+        assert.equal(status.restartCount, 0);
+        assert.equal(status.started, undefined, 'the kubelet reports no started for them');
+        assert.match(await ok(['logs', 'debuggee', '-c', 'peek']), /sleep 3217/);
+        if (opts.runtime === 'docker') {
+          // Without a target the debugger has a process namespace of its own.
+          assert.equal((await debug('alone', [], processes)).code, 0);
+          await waitPod('debuggee', (p) => !!ephemeral(p, 'alone')?.state?.terminated, 'done');
+          assert.doesNotMatch(await ok(['logs', 'debuggee', '-c', 'alone']), /sleep 3217/);
+        }
+        // Interactive: stdin reaches the ephemeral container through attach.
+        const talk = await debug('talk', ['-i'], undefined, 'echo from-$((6*7))\nexit\n');
+        assert.equal(talk.code, 0, talk.stderr);
+        assert.match(talk.stdout, /from-42/);
+        const after = await waitPod(
+          'debuggee',
+          (p) => !!ephemeral(p, 'talk')?.state?.terminated,
+          'done with talk',
+        );
+        assert.equal(after.status.phase, 'Running');
+        assert.equal(after.status.containerStatuses[0].restartCount, 0);
+        assert.ok(ready(after), 'ephemeral containers do not count for readiness');
+        const events = await ok([
+          'get',
+          'events',
+          '--field-selector',
+          'involvedObject.name=debuggee',
+          '-o',
+          'jsonpath={range .items[*]}{.reason} {.involvedObject.fieldPath}{"\\n"}{end}',
+        ]);
+        assert.ok(events.includes('Started spec.ephemeralContainers{peek}'), events);
+        const changed = await k([
+          'patch',
+          'pod',
+          'debuggee',
+          '--subresource=ephemeralcontainers',
+          '--type=json',
+          '-p',
+          JSON.stringify([{ op: 'remove', path: '/spec/ephemeralContainers/0' }]),
+        ]);
+        assert.notEqual(changed.code, 0);
+        assert.match(changed.stderr, /existing ephemeral containers "peek" may not be removed/);
+      });
+
+      it('debugs the node with kubectl debug node/: its processes and its whole file system', async () => {
+        // The debugging pod has hostPID, hostNetwork and the node's / at /host.
+        const script = `test -d /proc/${process.pid} && echo sees-host-processes; test -r /host/proc/${process.pid}/status && echo host-root-is-recursive`;
+        const created = await ok([
+          'debug',
+          `node/${node}`,
+          '--image',
+          image,
+          '--image-pull-policy',
+          'IfNotPresent',
+          '--',
+          'sh',
+          '-c',
+          script,
+        ]);
+        const name = /Creating debugging pod (\S+)/.exec(created)?.[1];
+        assert.ok(name, created);
+        await waitPod(name, (p) => p.status?.phase === 'Succeeded', 'Succeeded');
+        assert.equal(await ok(['logs', name]), 'sees-host-processes\nhost-root-is-recursive\n');
+        await ok(['delete', 'pod', name, '--wait=true']);
+      });
+
       it('runs init containers in order, sharing an emptyDir with the app', async () => {
         await ok(
           ['apply', '-f', '-'],

@@ -217,6 +217,20 @@ export function podStatus(pod: Pod, view: PodView): PodStatus {
   };
   if (inits.length > 0) status.initContainerStatuses = inits;
   else delete status.initContainerStatuses;
+  // As the kubelet reports them: no readiness and no `started` (the prober never sees
+  // them), and they count for neither the phase nor the conditions.
+  const ephemeral = (spec.ephemeralContainers ?? []).map((c) => {
+    const s = containerStatus(
+      c as Container,
+      view.containers.get(c.name),
+      view.runtimeName,
+      inits.length > 0 ? 'PodInitializing' : 'ContainerCreating',
+    );
+    delete s.started;
+    return { ...s, ready: false };
+  });
+  if (ephemeral.length > 0) status.ephemeralContainerStatuses = ephemeral;
+  else delete status.ephemeralContainerStatuses;
   // A sandbox without a network of its own (the process runtime without root) shares the
   // node's, as a hostNetwork pod does: its address is the node's, or no endpoint has one.
   const sharesHost = spec.hostNetwork || (view.sandboxReady && view.podIPs.length === 0);

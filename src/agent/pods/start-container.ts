@@ -1,6 +1,6 @@
 import { milliValue, quantityValue, tryParseQuantity } from '../../api/index.ts';
 import { defaultPullPolicy } from '../../api/defaults/index.ts';
-import type { Container, Pod } from '../k8s-types.ts';
+import type { Container, EphemeralContainer, Pod } from '../k8s-types.ts';
 import { expand, mappingFor } from '../pod-config/index.ts';
 import {
   isRuntimeError,
@@ -191,6 +191,16 @@ export async function startContainer(
     return;
   }
 
+  let processNamespace: ContainerSpec['processNamespace'];
+  try {
+    processNamespace = processNamespaceOf(record, container);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    waiting('CreateContainerConfigError', message);
+    deps.events.warning(pod, 'Failed', `Error: ${message}`, name);
+    return;
+  }
+
   const previous = latest(record, name);
   const vars = mappingFor(new Map(env.map((e) => [e.name, e.value])));
   const spec: ContainerSpec = {
@@ -217,6 +227,8 @@ export async function startContainer(
       memoryLimitBytes: bytes(container.resources?.limits?.memory),
     },
     security,
+    ...(processNamespace ? { processNamespace } : {}),
+    ...(pod.spec?.hostIPC ? { hostIPC: true } : {}),
   };
   let id: string;
   try {
@@ -298,6 +310,26 @@ export async function startContainer(
       noteContainer(record, await deps.runtime.inspectContainer(id));
     }
   }
+}
+
+/**
+ * The process namespace the container joins: the host's with `hostPID`, an ephemeral
+ * container's target's (the kubelet's getTargetID: the target must have a container, else
+ * the start fails with CreateContainerConfigError), or the pod's with
+ * `shareProcessNamespace`.
+ */
+function processNamespaceOf(
+  record: PodRecord,
+  container: Container,
+): ContainerSpec['processNamespace'] {
+  if (record.pod.spec?.hostPID) return { host: true };
+  const target = (container as EphemeralContainer).targetContainerName;
+  if (target) {
+    const status = latest(record, target);
+    if (!status) throw new Error(`unable to find target container ${target}`);
+    return { containerId: status.id };
+  }
+  return record.pod.spec?.shareProcessNamespace ? { pod: true } : undefined;
 }
 
 /** Where the ServiceAccount admission mounts a pod's token, CA and namespace. */

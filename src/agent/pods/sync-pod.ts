@@ -25,6 +25,7 @@ import {
 // container exits and probe results also send the pod round.
 //
 //   volumes ─► sandbox ─► init 1 … init n (each to exit 0) ─► app containers
+//                 └─► ephemeral containers (kubectl debug): started once, never restarted
 //                 ▲                                               │
 //                 └──── sandbox lost: kill all, start over ◄──────┤
 //   app container:  (none) ─start─► running ─exit─► exited ─restart policy─► back-off ─► start
@@ -148,6 +149,12 @@ export class PodSyncer {
       }
     }
 
+    // As the kubelet's computePodActions: an ephemeral container starts once, also while
+    // init containers still run (to debug them), and is never restarted.
+    for (const ephemeral of pod.spec?.ephemeralContainers ?? []) {
+      await this.#syncContainer(record, ephemeral as Container, 'Never', later, true);
+    }
+
     if (!record.initDone) {
       const initDone = await this.#syncInitContainers(record, later);
       if (!initDone) return requeue === undefined ? {} : { requeueAfterMs: requeue };
@@ -189,6 +196,7 @@ export class PodSyncer {
     container: Container,
     policy: string,
     later: (ms: number) => void,
+    ephemeral = false,
   ): Promise<void> {
     const deps = this.#deps;
     const { pod } = record;
@@ -196,6 +204,8 @@ export class PodSyncer {
     let current = latest(record, name);
 
     if (current?.state === 'running') {
+      // An ephemeral container cannot be changed, has no probes and is never restarted.
+      if (ephemeral) return;
       const probe = deps.probes.state(current.id);
       if (current.hash !== containerHash(container)) {
         deps.events.normal(
@@ -275,7 +285,7 @@ export class PodSyncer {
     if (reason === 'ErrImagePull')
       later(deps.pullBackoff.currentDelayMs(`${record.uid}/${name}/pull`));
     const started = latest(record, name);
-    if (started?.state === 'running')
+    if (started?.state === 'running' && !ephemeral)
       deps.probes.ensure(record.uid, container, started.id, this.#podIP(record));
     else if (started?.state === 'exited' && started.reason === 'StartError') later(0);
   }
@@ -313,6 +323,7 @@ export class PodSyncer {
     const specs = [
       ...(record.pod.spec?.containers ?? []),
       ...(record.pod.spec?.initContainers ?? []),
+      ...((record.pod.spec?.ephemeralContainers ?? []) as Container[]),
     ];
     const running = [...record.containers.values()]
       .flat()

@@ -165,6 +165,14 @@ export interface ContainerSpec {
   resources: ContainerResources;
   /** Absent: Kubernetes' defaults (the image's user, no extra rights, seccomp Unconfined). */
   security?: ContainerSecurity;
+  /**
+   * Whose process namespace the container joins: the host's (`hostPID`), the pod's
+   * (`shareProcessNamespace`), or a running container's (an ephemeral container's
+   * target); its own when absent.
+   */
+  processNamespace?: { host: true } | { pod: true } | { containerId: string };
+  /** `hostIPC`: the host's IPC namespace instead of the pod's. */
+  hostIPC?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';

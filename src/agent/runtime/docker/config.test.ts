@@ -93,6 +93,23 @@ describe('docker create options', () => {
     resources: { cpuRequestMillis: 250, cpuLimitMillis: 500, memoryLimitBytes: 64 << 20 },
   };
 
+  it('joins the process namespace of the host, the sandbox or a target container', () => {
+    const sandbox = { id: 'sb1', hostname: 'web-0', mounts: [] };
+    const options = { instance: 'node-a', image: 'app:v1' };
+    const pidOf = (processNamespace?: (typeof container)['processNamespace']) =>
+      containerCreateOptions(
+        { ...container, ...(processNamespace ? { processNamespace } : {}) },
+        sandbox,
+        options,
+      ).HostConfig?.PidMode;
+    assert.equal(pidOf(), undefined, 'a process namespace of its own');
+    assert.equal(pidOf({ pod: true }), 'container:sb1');
+    assert.equal(pidOf({ containerId: 'c7' }), 'container:c7');
+    assert.equal(pidOf({ host: true }), 'host');
+    const ipc = containerCreateOptions({ ...container, hostIPC: true }, sandbox, options);
+    assert.equal(ipc.HostConfig?.IpcMode, 'host');
+  });
+
   it('makes a container that joins its sandbox, with limits, mounts and HOSTNAME', () => {
     const body = containerCreateOptions(
       container,

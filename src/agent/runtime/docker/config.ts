@@ -198,7 +198,8 @@ export function containerCreateOptions(
     },
     HostConfig: {
       NetworkMode: `container:${sandbox.id}`,
-      IpcMode: `container:${sandbox.id}`,
+      IpcMode: spec.hostIPC ? 'host' : `container:${sandbox.id}`,
+      ...pidMode(spec, sandbox),
       Mounts: [
         // The container's own mount of a path wins over the pod's /etc file there.
         ...sandbox.mounts.filter(
@@ -217,4 +218,15 @@ export function containerCreateOptions(
       RestartPolicy: { Name: 'no' },
     },
   };
+}
+
+/**
+ * The host's process namespace (hostPID), the sandbox's for a pod that shares one, a
+ * target's for its debugger.
+ */
+function pidMode(spec: ContainerSpec, sandbox: SandboxRef): { PidMode?: string } {
+  const ns = spec.processNamespace;
+  if (!ns) return {};
+  if ('host' in ns) return { PidMode: 'host' };
+  return { PidMode: `container:${'pod' in ns ? sandbox.id : ns.containerId}` };
 }

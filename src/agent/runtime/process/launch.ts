@@ -137,10 +137,10 @@ function shimScript(tools: HostTools, record: ContainerRecord, dirs: ContainerDi
   const [only] = record.mounts;
   if (record.mounts.length === 1 && only) {
     // One `mount` for a read-only bind too: util-linux (≥ 2.27) binds, then remounts the
-    // bind read-only itself.
+    // bind read-only itself. Recursive, as runc binds: a hostPath of / shows /proc too.
     const ro = only.readOnly ? ['-o', 'ro'] : [];
     const what = `${only.hostPath} at ${only.containerPath}${only.readOnly ? ' read-only' : ''}`;
-    const args = [tools.mount!, '--bind', ...ro, '--', only.hostPath, only.containerPath];
+    const args = [tools.mount!, '--rbind', ...ro, '--', only.hostPath, only.containerPath];
     lines.push(`out=$(${args.map(q).join(' ')} 2>&1) || fail ${q(`cannot mount ${what}: `)}"$out"`);
   } else if (record.mounts.length > 1) {
     // All of them with one `mount`, from the table fstabText() wrote: ~1.7 ms of CPU for
@@ -159,9 +159,10 @@ function shimScript(tools: HostTools, record: ContainerRecord, dirs: ContainerDi
 }
 
 /**
- * The container's mounts as an fstab for `mount -a -T`: binds in order (a later one at
- * the same path covers an earlier one), read-only ones bound and then remounted
- * read-only by util-linux (≥ 2.27), fields escaped as fstab(5) wants.
+ * The container's mounts as an fstab for `mount -a -T`: recursive binds in order (a later
+ * one at the same path covers an earlier one), read-only ones bound and then remounted
+ * read-only by util-linux (≥ 2.27) — the top mount only, as in Kubernetes without
+ * recursive read-only mounts — fields escaped as fstab(5) wants.
  */
 export function fstabText(mounts: ContainerRecord['mounts']): string {
   const field = (s: string) =>
@@ -173,7 +174,7 @@ export function fstabText(mounts: ContainerRecord['mounts']): string {
   return mounts
     .map(
       (m) =>
-        `${field(m.hostPath)} ${field(m.containerPath)} none ${m.readOnly ? 'bind,ro' : 'bind'} 0 0\n`,
+        `${field(m.hostPath)} ${field(m.containerPath)} none ${m.readOnly ? 'rbind,ro' : 'rbind'} 0 0\n`,
     )
     .join('');
 }
