@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   EventRecorder,
   Informer,
@@ -13,6 +14,7 @@ import type { ClusterDnsSettings } from './pods/pod-dns.ts';
 import { NodeHeartbeat } from './node/node-heartbeat.ts';
 import { defaultHostIP, nodeStatus, type NodeFacts } from './node/node-object.ts';
 import { openMemoryVolumes } from './pods/memory-volumes.ts';
+import { TerminationMessages } from './pods/termination-message.ts';
 import { createPodConfig } from './pods/pod-config-adapter.ts';
 import { PodWorkers, PODS } from './pods/pod-workers.ts';
 import type { PodEvents } from './pods/start-container.ts';
@@ -154,6 +156,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
     clock,
     log,
+    terminationMessages: new TerminationMessages(memoryDir ?? path.join(opts.dataDir, 'pods')),
   });
 
   const server = new AgentServer({

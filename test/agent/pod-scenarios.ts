@@ -589,6 +589,58 @@ export function runPodScenarios(opts: ScenarioOptions): void {
         await ok(['delete', 'pod', name, '--wait=true']);
       });
 
+      it("writes the kubelet's /etc/hosts: the pod's FQDN with a subdomain, and its hostAliases", async () => {
+        await ok(
+          ['apply', '-f', '-'],
+          pod('named', {
+            hostname: 'web-0',
+            subdomain: 'nginx',
+            hostAliases: [
+              { ip: '127.0.0.1', hostnames: ['foo.local', 'bar.local'] },
+              { ip: '10.1.2.3', hostnames: ['foo.remote'] },
+            ],
+            containers: [container('main', 'cat /etc/hosts; while true; do sleep 1; done')],
+          }),
+        );
+        const p = await waitPod('named', running, 'running');
+        const hosts = await ok(['exec', 'named', '--', 'cat', '/etc/hosts']);
+        const lines = hosts.split('\n');
+        assert.ok(
+          lines.includes(`${p.status.podIP}\tweb-0.nginx.default.svc.cluster.local\tweb-0`),
+          hosts,
+        );
+        assert.ok(lines.includes('# Entries added by HostAliases.'), hosts);
+        assert.ok(lines.includes('127.0.0.1\tfoo.local\tbar.local'), hosts);
+        assert.ok(lines.includes('10.1.2.3\tfoo.remote'), hosts);
+      });
+
+      it('reports termination messages: the file a container wrote, or its log on error', async () => {
+        await ok(
+          ['apply', '-f', '-'],
+          pod('last-words', {
+            restartPolicy: 'Never',
+            containers: [
+              container('writer', 'printf "config missing" > /dev/termination-log; exit 3'),
+              container('logger', 'echo first; echo "cannot connect"; exit 1', {
+                terminationMessagePolicy: 'FallbackToLogsOnError',
+              }),
+              container('custom', 'echo done > /tmp/wharf-end-$HOSTNAME; exit 0', {
+                terminationMessagePath: '/tmp/wharf-end-last-words',
+              }),
+            ],
+          }),
+        );
+        const p = await waitPod('last-words', (p) => p.status?.phase === 'Failed', 'Failed');
+        const terminated = (name: string) =>
+          p.status.containerStatuses.find((c: Json) => c.name === name).state.terminated;
+        assert.equal(terminated('writer').exitCode, 3);
+        assert.equal(terminated('writer').message, 'config missing');
+        assert.equal(terminated('logger').message, 'first\ncannot connect\n');
+        assert.equal(terminated('custom').message, 'done\n');
+        const described = await ok(['describe', 'pod', 'last-words']);
+        assert.match(described, /Message:\s+config missing/);
+      });
+
       it('runs init containers in order, sharing an emptyDir with the app', async () => {
         await ok(
           ['apply', '-f', '-'],

@@ -29,6 +29,8 @@ export interface PodRecord {
    * start of a container takes its check from here instead of asking the runtime again.
    */
   imageChecks?: Map<string, Promise<string>>;
+  /** Exited containers' messages with their termination messages, by container id. */
+  exitMessages: Map<string, string>;
 }
 
 export function newPodRecord(pod: Pod, now: string): PodRecord {
@@ -42,6 +44,7 @@ export function newPodRecord(pod: Pod, now: string): PodRecord {
     initDone: false,
     volumesReady: false,
     stopped: false,
+    exitMessages: new Map(),
   };
 }
 

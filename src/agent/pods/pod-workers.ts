@@ -12,6 +12,7 @@ import { gracePeriodSeconds, newPodRecord, noteContainer, type PodRecord } from 
 import { podStatus, type ContainerView } from './pod-status.ts';
 import type { PodConfig, PodEvents } from './start-container.ts';
 import { PodSyncer, type PodVolumes } from './sync-pod.ts';
+import { terminatedMessage, type TerminationMessages } from './termination-message.ts';
 
 // The kubelet's pod workers: one record per pod bound to this node, synced one pass at a
 // time per pod (the work queue never hands out a key twice at once) by as many workers in
@@ -43,6 +44,8 @@ export interface PodWorkersOptions {
   clock: Clock;
   log: Logger;
   workers?: number;
+  /** Where containers' termination messages are kept; none are without it. */
+  terminationMessages?: TerminationMessages;
 }
 
 export class PodWorkers {
@@ -225,7 +228,8 @@ export class PodWorkers {
   async #writeStatus(record: PodRecord, terminated: boolean): Promise<string | undefined> {
     const { pod } = record;
     const containers = new Map<string, ContainerView>();
-    for (const [name, instances] of record.containers) {
+    for (const [name, known] of record.containers) {
+      const instances = await this.#withMessages(record, known);
       const running = instances[0]?.state === 'running' ? instances[0] : undefined;
       const probe = running ? this.#probes.state(running.id) : undefined;
       containers.set(name, {
@@ -269,6 +273,33 @@ export class PodWorkers {
       if (!isNotFound(err)) throw err;
     }
     return status.phase;
+  }
+
+  /**
+   * The container's instances with the messages of those that exited, termination
+   * messages included (termination-message.ts); each is read once.
+   */
+  async #withMessages(record: PodRecord, instances: ContainerStatus[]): Promise<ContainerStatus[]> {
+    const messages = this.#opts.terminationMessages;
+    if (!messages || !instances.some((c) => c.state === 'exited')) return instances;
+    const spec = record.pod.spec;
+    const containers = [
+      ...(spec?.containers ?? []),
+      ...(spec?.initContainers ?? []),
+      ...((spec?.ephemeralContainers ?? []) as Container[]),
+    ];
+    return Promise.all(
+      instances.map(async (c) => {
+        if (c.state !== 'exited') return c;
+        let message = record.exitMessages.get(c.id);
+        if (message === undefined) {
+          const container = containers.find((s) => s.name === c.name);
+          message = (await terminatedMessage(messages, this.#opts.runtime, c, container)) ?? '';
+          record.exitMessages.set(c.id, message);
+        }
+        return message ? { ...c, message } : c;
+      }),
+    );
   }
 
   async #deleteFromApi(pod: Pod): Promise<void> {

@@ -12,6 +12,7 @@ import {
 } from '../runtime/types.ts';
 import type { RestartBackoff } from './backoff.ts';
 import { containerHash, latest, noteContainer, type PodRecord } from './pod-record.ts';
+import type { TerminationMessages } from './termination-message.ts';
 
 // Starting one container the way the kubelet's startContainer does: pull (or find) the
 // image, resolve its environment and mounts, create, start, run the postStart hook. Every
@@ -45,6 +46,8 @@ export interface StartDeps {
   config: PodConfig;
   events: PodEvents;
   pullBackoff: RestartBackoff;
+  /** Where containers' termination messages are kept; none are without it. */
+  terminationMessages?: TerminationMessages;
   podIPs(record: PodRecord): string[];
   runHook(
     record: PodRecord,
@@ -202,13 +205,31 @@ export async function startContainer(
   }
 
   const previous = latest(record, name);
+  const attempt = previous ? previous.attempt + 1 : 0;
+  const messagePath = container.terminationMessagePath;
+  if (
+    deps.terminationMessages &&
+    messagePath &&
+    caps.mounts &&
+    !mounts.some((m) => m.containerPath === messagePath)
+  ) {
+    try {
+      const file = deps.terminationMessages.prepare(record.uid, name, attempt);
+      mounts = [...mounts, { hostPath: file, containerPath: messagePath, readOnly: false }];
+    } catch (err) {
+      const message = `cannot make the termination message file of ${name}: ${(err as Error).message}`;
+      waiting('CreateContainerError', message);
+      deps.events.warning(pod, 'Failed', `Error: ${message}`, name);
+      return;
+    }
+  }
   const vars = mappingFor(new Map(env.map((e) => [e.name, e.value])));
   const spec: ContainerSpec = {
     podUid: record.uid,
     podName: pod.metadata!.name!,
     namespace: pod.metadata!.namespace!,
     name,
-    attempt: previous ? previous.attempt + 1 : 0,
+    attempt,
     hash: containerHash(container),
     image,
     // The kubelet expands $(VAR) in command and args from the container's environment.

@@ -2,8 +2,9 @@ import { podDnsConfig, type ClusterDnsSettings } from './pod-dns.ts';
 import type { Clock } from '../../client/index.ts';
 import type { Container, Pod } from '../k8s-types.ts';
 import type { ProbeManager } from '../probes/probe-manager.ts';
-import type { ContainerStatus, DnsConfig, RuntimeDriver } from '../runtime/types.ts';
+import type { ContainerStatus, DnsConfig, RuntimeDriver, SandboxSpec } from '../runtime/types.ts';
 import type { RestartBackoff } from './backoff.ts';
+import type { TerminationMessages } from './termination-message.ts';
 import {
   containerHash,
   gracePeriodSeconds,
@@ -49,6 +50,7 @@ export interface SyncDeps {
   probes: ProbeManager;
   restartBackoff: RestartBackoff;
   pullBackoff: RestartBackoff;
+  terminationMessages?: TerminationMessages;
   clock: Clock;
   hostIP: string;
   clusterDNS?: ClusterDnsSettings;
@@ -124,7 +126,7 @@ export class PodSyncer {
           podUid: record.uid,
           podName: pod.metadata!.name!,
           namespace: pod.metadata!.namespace!,
-          hostname: pod.spec?.hostname ?? pod.metadata!.name!,
+          ...namesOf(pod, deps.clusterDNS),
           hostNetwork: pod.spec?.hostNetwork ?? false,
           ...dnsOf(pod, deps.clusterDNS),
           ports: (pod.spec?.containers ?? []).flatMap((c) =>
@@ -373,4 +375,27 @@ function formatDelay(seconds: number): string {
 function dnsOf(pod: Pod, cluster: ClusterDnsSettings | undefined): { dns?: DnsConfig } {
   const dns = podDnsConfig(pod, cluster);
   return dns ? { dns } : {};
+}
+
+/**
+ * The kubelet's GeneratePodHostNameAndDomain: `spec.hostname` or the pod's name, cut to
+ * 63 characters without a trailing '-' or '.'; with a subdomain, the domain
+ * `<subdomain>.<namespace>.svc.<cluster domain>`. And the pod's hostAliases.
+ */
+function namesOf(
+  pod: Pod,
+  cluster: ClusterDnsSettings | undefined,
+): Pick<SandboxSpec, 'hostname' | 'hostDomain' | 'hostAliases'> {
+  let hostname = pod.spec?.hostname || pod.metadata!.name!;
+  if (hostname.length > 63) hostname = hostname.slice(0, 63).replace(/[-.]+$/, '');
+  const subdomain = pod.spec?.subdomain;
+  const domain = cluster?.domain ?? 'cluster.local';
+  const aliases = (pod.spec?.hostAliases ?? [])
+    .filter((a) => a.ip)
+    .map((a) => ({ ip: a.ip!, hostnames: a.hostnames ?? [] }));
+  return {
+    hostname,
+    ...(subdomain ? { hostDomain: `${subdomain}.${pod.metadata!.namespace}.svc.${domain}` } : {}),
+    ...(aliases.length ? { hostAliases: aliases } : {}),
+  };
 }

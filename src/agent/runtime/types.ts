@@ -79,6 +79,15 @@ export interface SandboxSpec {
   ports: PortMapping[];
   /** Resolver configuration for the pod; absent means the runtime's default. */
   dns?: DnsConfig;
+  /** `<subdomain>.<namespace>.svc.<cluster domain>` when the pod names a subdomain. */
+  hostDomain?: string;
+  /** `spec.hostAliases`: lines the pod's /etc/hosts gets after its own names. */
+  hostAliases?: HostAlias[];
+}
+
+export interface HostAlias {
+  ip: string;
+  hostnames: string[];
 }
 
 export interface SandboxStatus {

@@ -129,10 +129,16 @@ export function sandboxCreateOptions(
     name: containerName('POD', spec, 0),
     Image: options.image,
     ...(spec.hostNetwork ? {} : { Hostname: spec.hostname }),
+    ...(spec.hostDomain && !spec.hostNetwork ? { Domainname: spec.hostDomain } : {}),
     Labels: sandboxLabels(spec, options.instance),
     ExposedPorts: exposed,
     HostConfig: {
       NetworkMode: spec.hostNetwork ? 'host' : options.network,
+      // The engine writes the sandbox's /etc/hosts, which its containers share: the
+      // hostAliases go in there (wharf writes the file itself for sandboxes it attaches).
+      ...(spec.hostAliases
+        ? { ExtraHosts: spec.hostAliases.flatMap((a) => a.hostnames.map((h) => `${h}:${a.ip}`)) }
+        : {}),
       PortBindings: bindings,
       // Containers join the sandbox's IPC namespace, which it must offer.
       IpcMode: 'shareable',

@@ -192,6 +192,8 @@ export async function attachSandbox(
       namespace: spec.namespace,
       ports: spec.ports.filter((p) => p.hostPort),
       ...(spec.dns ? { dns: spec.dns } : {}),
+      ...(spec.hostDomain ? { hostDomain: spec.hostDomain } : {}),
+      ...(spec.hostAliases ? { hostAliases: spec.hostAliases } : {}),
     });
     return attached.mounts;
   } catch (err) {

@@ -7,7 +7,13 @@
 export { netnsName, netnsPath, type CniNetwork, type PodAttachment } from './cni.ts';
 export { gatewayOf, halvesOf, rangeBeside } from './ipam.ts';
 export { hostVethName, PodNetwork, type PodLink } from './pod-network.ts';
-export { hostsText, removePodEtcFiles, resolvConfText, writePodEtcFiles } from './pod-etc-files.ts';
+export {
+  hostNetworkHostsText,
+  hostsText,
+  removePodEtcFiles,
+  resolvConfText,
+  writePodEtcFiles,
+} from './pod-etc-files.ts';
 export {
   openNetnsAttacher,
   type EngineSandboxes,

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../../client/index.ts';
 import { readResolvConf } from '../../../network/index.ts';
-import type { DnsConfig, Mount, PortMapping } from '../types.ts';
+import type { DnsConfig, HostAlias, Mount, PortMapping } from '../types.ts';
 import { acquireSpawner, isExecutableFile, readdir, rm, which } from '../host/index.ts';
 import { netnsName, type PodAttachment } from './cni.ts';
 import { hostVethName, PodNetwork } from './pod-network.ts';
@@ -47,6 +47,8 @@ export interface SandboxToAttach {
   ports: PortMapping[];
   /** The pod's resolver; without one, the node's, as the engine would have copied it. */
   dns?: DnsConfig;
+  hostDomain?: string;
+  hostAliases?: HostAlias[];
 }
 
 /** The engine's view, for reconcile(): every sandbox it has, and the addresses it gave. */
@@ -110,7 +112,13 @@ export class NetnsAttacher {
     try {
       const files = await writePodEtcFiles(
         this.#etcDir(s.id),
-        { hostname: s.hostname, dns: s.dns ?? nodeResolver(), ips: [ip] },
+        {
+          hostname: s.hostname,
+          dns: s.dns ?? nodeResolver(),
+          ips: [ip],
+          ...(s.hostDomain ? { hostDomain: s.hostDomain } : {}),
+          ...(s.hostAliases ? { hostAliases: s.hostAliases } : {}),
+        },
         { sync: this.#options.etcOnTmpfs, nodeTargets: false },
       );
       return { ip, mounts: files.mounts };

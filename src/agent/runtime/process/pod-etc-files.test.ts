@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RuntimeDriver } from '../types.ts';
 import { processRuntimeNotes } from './host.ts';
-import { hostsText, resolvConfText, writePodEtcFiles } from '../podnet/index.ts';
+import {
+  hostNetworkHostsText,
+  hostsText,
+  resolvConfText,
+  writePodEtcFiles,
+} from '../podnet/index.ts';
 import { collect, rootSkip, skip, spec, testEnvironment, until } from './test-support.ts';
 
 const CLUSTER_FIRST = {
@@ -43,6 +48,35 @@ describe('pod /etc files', () => {
     assert.ok(lines.includes('127.0.0.1\tlocalhost'));
     assert.ok(lines.includes('::1\tlocalhost ip6-localhost ip6-loopback'));
     assert.equal(lines.at(-2), '10.215.0.7\tweb-0');
+  });
+
+  it('adds the FQDN of a pod with a subdomain, and its hostAliases, as the kubelet does', () => {
+    const aliases = [
+      { ip: '127.0.0.1', hostnames: ['foo.local', 'bar.local'] },
+      { ip: '10.1.2.3', hostnames: ['foo.remote'] },
+    ];
+    const text = hostsText('web-0', ['10.215.0.7'], {
+      hostDomain: 'nginx.default.svc.cluster.local',
+      hostAliases: aliases,
+    });
+    assert.ok(
+      text.endsWith(
+        [
+          'fe00::2\tip6-allrouters',
+          '10.215.0.7\tweb-0.nginx.default.svc.cluster.local\tweb-0',
+          '',
+          '# Entries added by HostAliases.',
+          '127.0.0.1\tfoo.local\tbar.local',
+          '10.1.2.3\tfoo.remote',
+          '',
+        ].join('\n'),
+      ),
+      text,
+    );
+    assert.equal(
+      hostNetworkHostsText('127.0.0.1 localhost\n10.0.0.9 node-a', aliases.slice(1)),
+      '# Kubernetes-managed hosts file (host network).\n127.0.0.1 localhost\n10.0.0.9 node-a\n\n# Entries added by HostAliases.\n10.1.2.3\tfoo.remote\n',
+    );
   });
 
   for (const sync of [false, true]) {

@@ -108,6 +108,12 @@ export class SandboxManager {
         "the pod's dnsPolicy and dnsConfig are not applied: a resolv.conf of its own needs a mount namespace (root); it uses the node's",
       );
     }
+    if (!this.#host.mounts && spec.hostAliases) {
+      this.#log.warn(
+        { pod: `${spec.namespace}/${spec.podName}` },
+        "the pod's hostAliases are not applied: an /etc/hosts of its own needs a mount namespace (root); it uses the node's",
+      );
+    }
     await this.#store.writeSandbox(record);
     return toStatus(record);
   }
@@ -115,10 +121,16 @@ export class SandboxManager {
   async #writeEtcFiles(record: SandboxRecord, spec: SandboxSpec): Promise<void> {
     const pod = `${spec.namespace}/${spec.podName}`;
     try {
-      const { hostname, dns } = spec;
+      const { hostname, dns, hostDomain, hostAliases } = spec;
       const files = await writePodEtcFiles(
         this.#etcDir(record.id),
-        { hostname, ...(dns ? { dns } : {}), ips: record.ips },
+        {
+          hostname,
+          ...(dns ? { dns } : {}),
+          ips: record.ips,
+          ...(hostDomain ? { hostDomain } : {}),
+          ...(hostAliases ? { hostAliases } : {}),
+        },
         { sync: this.#store.inMemory },
       );
       for (const why of files.skipped) this.#log.warn({ pod }, why);
