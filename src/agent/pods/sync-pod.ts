@@ -26,9 +26,9 @@ import {
 // container exits and probe results also send the pod round.
 //
 //   volumes ─► sandbox ─► init 1 … init n (each to exit 0) ─► app containers
-//                 └─► ephemeral containers (kubectl debug): started once, never restarted
 //                 ▲                                               │
 //                 └──── sandbox lost: kill all, start over ◄──────┤
+//   ephemeral containers (kubectl debug): once the sandbox is there, started once, never restarted
 //   app container:  (none) ─start─► running ─exit─► exited ─restart policy─► back-off ─► start
 //                                      │ liveness/startup failed, spec changed: kill ─► exited
 //   pod: terminal phase or deletion ─► preStop, SIGTERM … SIGKILL ─► stopped ─► cleaned up
