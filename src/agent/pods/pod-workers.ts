@@ -229,7 +229,10 @@ export class PodWorkers {
     const { pod } = record;
     const containers = new Map<string, ContainerView>();
     for (const [name, known] of record.containers) {
-      const instances = await this.#withMessages(record, known);
+      // Only exited containers have messages to read: the common pass does no await here.
+      const instances = known.some((c) => c.state === 'exited')
+        ? await this.#withMessages(record, known)
+        : known;
       const running = instances[0]?.state === 'running' ? instances[0] : undefined;
       const probe = running ? this.#probes.state(running.id) : undefined;
       containers.set(name, {
@@ -281,7 +284,7 @@ export class PodWorkers {
    */
   async #withMessages(record: PodRecord, instances: ContainerStatus[]): Promise<ContainerStatus[]> {
     const messages = this.#opts.terminationMessages;
-    if (!messages || !instances.some((c) => c.state === 'exited')) return instances;
+    if (!messages) return instances;
     const spec = record.pod.spec;
     const containers = [
       ...(spec?.containers ?? []),

@@ -48,6 +48,31 @@ describe('docker create options', () => {
     dns: { servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local'], options: ['ndots:5'] },
   };
 
+  it("gives the engine's hosts file the pod's subdomain and hostAliases", () => {
+    const body = sandboxCreateOptions(
+      {
+        ...sandbox,
+        hostDomain: 'nginx.shop.svc.cluster.local',
+        hostAliases: [
+          { ip: '127.0.0.1', hostnames: ['foo.local', 'bar.local'] },
+          { ip: '10.1.2.3', hostnames: ['foo.remote'] },
+        ],
+      },
+      { instance: 'node-a', network: 'wharf', image: 'wharf/pause:1' },
+    );
+    assert.equal(body.Domainname, 'nginx.shop.svc.cluster.local');
+    assert.deepEqual(body.HostConfig?.ExtraHosts, [
+      'foo.local:127.0.0.1',
+      'bar.local:127.0.0.1',
+      'foo.remote:10.1.2.3',
+    ]);
+    assert.equal(
+      sandboxCreateOptions(sandbox, { instance: 'a', network: 'w', image: 'p' }).HostConfig
+        ?.ExtraHosts,
+      undefined,
+    );
+  });
+
   it('makes a sandbox with labels, hostname, DNS and hostPorts on the pod network', () => {
     const body = sandboxCreateOptions(sandbox, {
       instance: 'node-a',
